@@ -1,0 +1,5 @@
+"""Allow `python -m kzcli`."""
+
+from kzcli.cli import main
+
+main()

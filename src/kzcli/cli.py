@@ -1,0 +1,458 @@
+"""The kz command line: parse options, run a query, render, map errors to exit codes.
+
+This is the only module that knows about exit codes and stderr messages.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from kzcli import __version__, exporting, queries, views
+from kzcli.dates import parse_user_date
+from kzcli.errors import BadUsage, ExitCode, InvalidKB, KzError, NoMatch, OutputError
+from kzcli.index import meta, open_index
+from kzcli.kbfiles import bundled_data_dir, read_kb
+from kzcli.render import render
+from kzcli.views import Format, View
+
+app = typer.Typer(
+    name="kz",
+    help="Cited facts about the January 2022 unrest in Kazakhstan. Every answer names its sources.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_PROBLEMS_SHOWN = 20
+
+
+class State:
+    """Global options, shared with every command through the Typer context."""
+
+    def __init__(self, data_dir: Path | None, color: bool) -> None:
+        self.data_dir = data_dir
+        self.color = color
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = open_index(self.data_dir)
+        return self._conn
+
+
+def _state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, State) else State(None, color=False)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _fail(exc: KzError) -> NoReturn:
+    if isinstance(exc, InvalidKB):
+        for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:
+            _say(problem)
+        hidden = len(exc.problems) - MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            _say(f"... and {hidden} more (kz validate lists them all)")
+    _say(f"kz: {exc.message}")
+    raise typer.Exit(int(exc.exit_code))
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at devnull so the final flush cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+
+
+def handles_errors(command: F) -> F:
+    """Run a command, turning domain and output errors into documented exits."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = command(*args, **kwargs)
+            sys.stdout.flush()
+        except KzError as exc:
+            _fail(exc)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitCode.OUTPUT)) from None
+        except OSError as exc:
+            _fail(OutputError(f"cannot write output: {exc.strerror or exc}"))
+        except KeyboardInterrupt:
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _pick_format(fmt: Format | None) -> Format:
+    if fmt is not None:
+        return fmt
+    return Format.table if sys.stdout.isatty() else Format.tsv
+
+
+def emit(ctx: typer.Context, view: View, fmt: Format | None) -> None:
+    """Render a view to stdout; write failures become OutputError (exit 4)."""
+    try:
+        render(view, _pick_format(fmt), sys.stdout, color=_state(ctx).color)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
+
+
+def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        try:
+            data_dir = ctx.find_root().params.get("data_dir")
+            state = State(Path(data_dir) if data_dir else None, color=False)
+            return queries.completions(state.conn, kind, incomplete)
+        except (KzError, sqlite3.Error, OSError):
+            return []
+
+    return complete
+
+
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="table at a terminal, tsv when piped; also csv, json, jsonl, md.",
+    ),
+]
+EvidenceOption = Annotated[
+    bool,
+    typer.Option("--evidence", help="Add each citation's paragraph and verbatim excerpt."),
+]
+
+
+def _color_wanted(no_color: bool) -> bool:
+    return not no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+@app.callback()
+@handles_errors
+def root(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="KZ_DATA_DIR",
+            help="Use the knowledge base in this folder instead of the bundled one.",
+            file_okay=True,
+            dir_okay=True,
+            resolve_path=False,
+        ),
+    ] = None,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour or styles (also NO_COLOR=1).")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Show kz's version and the knowledge base's.")
+    ] = False,
+) -> None:
+    """Cited facts about the January 2022 unrest in Kazakhstan."""
+    ctx.obj = State(data_dir, _color_wanted(no_color))
+    if version:
+        info = meta(ctx.obj.conn)
+        counts = info["counts"]
+        detail = ", ".join(
+            f"{counts[k]} {k}" for k in ("sources", "events", "actors", "places", "figures", "statements")
+        )
+        print(
+            f"kz {__version__}\nknowledge base {info['fingerprint'][:12]}: {counts['facts']} facts ({detail})"
+        )
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+        raise typer.Exit(0)
+
+
+def _links(
+    state: State, actor: str | None, place: str | None, source: str | None, tag: str | None
+) -> dict[str, str]:
+    links = {}
+    for kind, value in (("actor", actor), ("place", place), ("source", source)):
+        if value is not None:
+            links[kind] = queries.resolve(state.conn, kind, value)
+    if tag is not None:
+        links["tag"] = tag
+    return links
+
+
+@app.command()
+@handles_errors
+def timeline(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Earliest date (YYYY, YYYY-MM or YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Latest date, inclusive.")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            help="Only events involving this actor (name or alias).", autocompletion=_complete("actor")
+        ),
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Only events at this place.", autocompletion=_complete("place"))
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only events this source reports.", autocompletion=_complete("source"))
+    ] = None,
+    tag: Annotated[str | None, typer.Option(help="Only events with this tag.")] = None,
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """What happened and when, in date order. Disputed dates show each source's version."""
+    state = _state(ctx)
+    low = parse_user_date("--from", start)[0] if start else "0000-01-01"
+    high = parse_user_date("--to", end)[1] if end else "9999-12-31"
+    if low > high:
+        raise BadUsage(f"--from {start} is after --to {end}")
+    events = queries.timeline(state.conn, start=low, end=high, links=_links(state, actor, place, source, tag))
+    places = queries.names_of(state.conn, "place", {p for e in events for p in e["places"]})
+    emit(ctx, views.timeline(events, places, queries.source_docs(state.conn), evidence), fmt)
+
+
+def _profile(ctx: typer.Context, kind: str, name: str, fmt: Format | None, evidence: bool) -> None:
+    state = _state(ctx)
+    doc = queries.profile(state.conn, kind, queries.resolve(state.conn, kind, name))
+    places = queries.names_of(state.conn, "place", {p for e in doc["events"] for p in e["places"]})
+    emit(ctx, views.profile(kind, doc, places, queries.source_docs(state.conn), evidence), fmt)
+
+
+@app.command()
+@handles_errors
+def actor(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Id, name or alias; case, accents and punctuation are ignored.",
+            autocompletion=_complete("actor"),
+        ),
+    ],
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """Who someone is: profile, roles, events, statements and sources."""
+    _profile(ctx, "actor", name, fmt, evidence)
+
+
+class ActorType(str, Enum):
+    """Actor types in the schema."""
+
+    person = "person"
+    organisation = "organisation"
+    state = "state"
+    group = "group"
+
+
+@app.command()
+@handles_errors
+def actors(
+    ctx: typer.Context,
+    type_: Annotated[ActorType | None, typer.Option("--type", help="Only this type of actor.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """List every actor."""
+    docs = queries.listing(_state(ctx).conn, "actor", type_.value if type_ else None)
+    emit(ctx, views.listing("actor", docs), fmt)
+
+
+@app.command()
+@handles_errors
+def place(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(help="Id, name or any spelling (Almaty, Amalty).", autocompletion=_complete("place")),
+    ],
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """A place: its spellings, region and the events there."""
+    _profile(ctx, "place", name, fmt, evidence)
+
+
+@app.command()
+@handles_errors
+def places(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """List every place."""
+    emit(ctx, views.listing("place", queries.listing(_state(ctx).conn, "place")), fmt)
+
+
+@app.command()
+@handles_errors
+def figures(
+    ctx: typer.Context,
+    casualties: Annotated[bool, typer.Option("--casualties", help="Deaths and injuries.")] = False,
+    deaths: Annotated[bool, typer.Option("--deaths", help="Deaths only.")] = False,
+    injured: Annotated[bool, typer.Option("--injured", help="Injuries only.")] = False,
+    arrests: Annotated[bool, typer.Option("--arrests", help="Arrests only.")] = False,
+    troops: Annotated[bool, typer.Option("--troops", help="Troop deployments only.")] = False,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="Any metric by name; repeatable.")
+    ] = None,
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """How many were killed, injured, arrested or deployed, with every source's number."""
+    wanted = list(metric or [])
+    wanted += list(queries.CASUALTY_METRICS) if casualties else []
+    flags = (("deaths", deaths), ("injured", injured), ("arrests", arrests), ("troops", troops))
+    wanted += [name for name, chosen in flags if chosen]
+    state = _state(ctx)
+    if not wanted:
+        emit(ctx, views.metric_summary(queries.metric_summary(state.conn)), fmt)
+        return
+    known = {row["metric"] for row in queries.metric_summary(state.conn)}
+    unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
+    if unknown:
+        raise NoMatch(f"no figures for metric {unknown[0]!r}; known metrics: {', '.join(sorted(known))}")
+    rows = queries.figures(state.conn, list(dict.fromkeys(wanted)))
+    places = queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]})
+    emit(
+        ctx, views.figures(rows, queries.spread(rows), places, queries.source_docs(state.conn), evidence), fmt
+    )
+
+
+@app.command()
+@handles_errors
+def sources(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """List the source documents with their metadata and how many facts cite each."""
+    emit(ctx, views.sources(queries.sources(_state(ctx).conn)), fmt)
+
+
+@app.command()
+@handles_errors
+def source(
+    ctx: typer.Context,
+    source_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Source id (see kz sources) or file name.", autocompletion=_complete("source")
+        ),
+    ],
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """One source: metadata, fingerprint, and every fact that cites it."""
+    conn = _state(ctx).conn
+    doc = queries.source_detail(conn, queries.resolve(conn, "source", source_id))
+    emit(ctx, views.source_detail(doc, evidence), fmt)
+
+
+@app.command()
+@handles_errors
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words to find; each word also matches as a prefix.")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=10000, help="At most this many hits.")
+    ] = 20,
+    fmt: FormatOption = None,
+) -> None:
+    """Full-text search across events, actors, places, figures, statements and excerpts."""
+    emit(ctx, views.search(queries.search(_state(ctx).conn, text, limit)), fmt)
+
+
+@app.command()
+@handles_errors
+def disputes(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption = False) -> None:
+    """Every place where the sources disagree, on a figure or on a date, side by side."""
+    conn = _state(ctx).conn
+    emit(ctx, views.disputes(queries.disputes(conn), queries.source_docs(conn), evidence), fmt)
+
+
+class ExportFormat(str, Enum):
+    """Whole-KB export formats."""
+
+    json = "json"
+    sqlite = "sqlite"
+
+
+@app.command()
+@handles_errors
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format", "-f", case_sensitive=False, help="json (to stdout or -o) or sqlite (needs -o)."
+        ),
+    ] = ExportFormat.json,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this new file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it already exists.")] = False,
+) -> None:
+    """Export the whole knowledge base as JSON or as an SQLite database."""
+    conn = _state(ctx).conn
+    if fmt is ExportFormat.sqlite:
+        exporting.to_sqlite(conn, output, force=force)
+    else:
+        exporting.to_json(conn, output, force=force)
+
+
+@app.command()
+@handles_errors
+def validate(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Argument(metavar="[DIR]", help="Knowledge-base folder (default: the one in use).")
+    ] = None,
+    sources_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources-dir", help="Also check every excerpt against the source texts in this folder."
+        ),
+    ] = None,
+) -> None:
+    """Check a knowledge base: YAML, schema, references, and (with --sources-dir) excerpts."""
+    # validate pulls in yaml and pydantic: only this command and cold builds pay for them.
+    from kzcli.validate import validate as check
+
+    target = folder or _state(ctx).data_dir or bundled_data_dir()
+    kb = read_kb(target)
+    if sources_dir is not None and not sources_dir.is_dir():
+        raise InvalidKB([f"{sources_dir}: sources folder does not exist or is not a folder"])
+    records = check(kb, sources_dir).records
+    summary = ", ".join(f"{len(items)} {kind}" for kind, items in records.items())
+    checked = " and every excerpt against the source texts" if sources_dir else ""
+    print(f"ok: {target}: {summary}; schema, references{checked} are valid")
+
+
+def main() -> None:
+    """Console-script entry point: `kz`."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    try:
+        app(prog_name="kz")
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(int(ExitCode.OUTPUT))

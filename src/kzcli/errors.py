@@ -1,0 +1,55 @@
+"""Domain errors. Only cli.py turns them into exit codes and messages."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (README, "Exit codes")."""
+
+    OK = 0
+    NO_MATCH = 1
+    USAGE = 2
+    INVALID_KB = 3
+    OUTPUT = 4
+    INTERRUPTED = 130
+
+
+class KzError(Exception):
+    """Base of every error a user can cause; carries its exit code."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NoMatch(KzError):
+    """A lookup found nothing, or more than one thing, for the name given."""
+
+    exit_code = ExitCode.NO_MATCH
+
+
+class BadUsage(KzError):
+    """An option value that parses but makes no sense (bad date, from after to)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class InvalidKB(KzError):
+    """The knowledge base failed validation; `problems` holds one line per failure."""
+
+    exit_code = ExitCode.INVALID_KB
+
+    def __init__(self, problems: list[str]) -> None:
+        count = len(problems)
+        super().__init__(f"knowledge base is invalid ({count} problem{'s' * (count != 1)})")
+        self.problems = problems
+
+
+class OutputError(KzError):
+    """Standard output could not be written (closed pipe, full disk)."""
+
+    exit_code = ExitCode.OUTPUT

@@ -1,0 +1,188 @@
+"""The compiled SQLite index: built from validated YAML, cached per KB fingerprint.
+
+A cache file is written once to a temporary name and renamed into place, then
+only ever opened read-only and immutable, so concurrent kz processes never see
+a half-written index. Anything wrong with the cache (unwritable folder, full
+disk, corrupt file) falls back to a rebuild, in memory if need be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.request import pathname2url
+
+from kzcli import __version__
+from kzcli.kbfiles import KBFiles, bundled_data_dir, read_kb
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE events(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, date_start TEXT NOT NULL,
+                    date_end TEXT NOT NULL, disputed INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX events_by_ord ON events(ord);
+CREATE INDEX events_by_start ON events(date_start);
+CREATE TABLE actors(id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE places(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE figures(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, metric TEXT NOT NULL,
+                     scope TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX figures_by_metric ON figures(metric, ord);
+CREATE TABLE names(kind TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL);
+CREATE INDEX names_by_key ON names(kind, key);
+CREATE TABLE event_links(event_id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL);
+CREATE INDEX event_links_by_target ON event_links(kind, target);
+CREATE TABLE citations(kind TEXT NOT NULL, record_id TEXT NOT NULL, label TEXT NOT NULL,
+                       source TEXT NOT NULL, paragraph INTEGER NOT NULL, excerpt TEXT NOT NULL);
+CREATE INDEX citations_by_source ON citations(source);
+CREATE TABLE disputes(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, record_id UNINDEXED, label UNINDEXED,
+                                       body, tokenize='unicode61 remove_diacritics 2');
+"""
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def cache_root() -> Path:
+    """KZ_CACHE_DIR, else the platform's per-user cache folder."""
+    override = os.environ.get("KZ_CACHE_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "kz" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "kz"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kz"
+
+
+def _intact(path: Path) -> bool:
+    """Cheap check that a cache file is a whole SQLite database, not a truncated one."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+            size = os.fstat(handle.fileno()).st_size
+    except OSError:
+        return False
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    return size == page_size * int.from_bytes(header[28:32], "big")
+
+
+def _open_cached(path: Path, fingerprint: str) -> sqlite3.Connection | None:
+    if not _intact(path):
+        return None
+    conn = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        if row and row[0] == fingerprint:
+            return conn
+    except sqlite3.DatabaseError:
+        pass
+    conn.close()
+    return None
+
+
+# The modules whose code decides what an index contains: a change to any of
+# them (an upgrade, or a developer's edit) must not reuse an older index.
+_BUILD_MODULES = ("compile", "validate", "schema", "yamlload", "display", "textnorm", "dates", "kbfiles")
+
+
+def _build_code_key() -> str:
+    digest = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for name in _BUILD_MODULES:
+        with contextlib.suppress(OSError):
+            info = (here / f"{name}.py").stat()
+            digest.update(f"{name}:{info.st_size}:{info.st_mtime_ns};".encode())
+    return digest.hexdigest()[:8]
+
+
+def open_index(folder: Path | None = None) -> sqlite3.Connection:
+    """A read-only connection to the index of `folder` (the bundled KB by default)."""
+    kb = read_kb(folder if folder is not None else bundled_data_dir())
+    root = cache_root()
+    folder_key = hashlib.sha256(str(kb.folder.resolve()).encode()).hexdigest()[:12]
+    path = root / f"kb-{folder_key}-{kb.fingerprint[:24]}-{_build_code_key()}.sqlite"
+    conn = _open_cached(path, kb.fingerprint)
+    if conn is not None:
+        return conn
+    # compile imports yaml and pydantic (via validate): only a cold cache pays for them.
+    from kzcli.compile import compile_kb
+
+    rows = compile_kb(kb)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _write_atomically(root, path, kb, rows)
+    except (OSError, sqlite3.Error):
+        memory = sqlite3.connect(":memory:")
+        _fill(memory, kb, rows)
+        return memory
+    _remove_stale(root, folder_key, keep=path)
+    conn = _open_cached(path, kb.fingerprint)
+    if conn is None:  # replaced under us by something that is not ours: still answer
+        conn = sqlite3.connect(":memory:")
+        _fill(conn, kb, rows)
+    return conn
+
+
+def _write_atomically(root: Path, path: Path, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    handle, temp_name = tempfile.mkstemp(dir=root, prefix=".kb-", suffix=".tmp")
+    os.close(handle)
+    try:
+        conn = sqlite3.connect(temp_name)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            _fill(conn, kb, rows)
+        finally:
+            conn.close()
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+
+
+def _remove_stale(root: Path, folder_key: str, keep: Path) -> None:
+    """Best effort: drop older indexes of the same folder and abandoned temp files."""
+    for old in root.glob(f"kb-{folder_key}-*.sqlite"):
+        if old != keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
+    for temp in root.glob(".kb-*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - temp.stat().st_mtime > 3600:
+                temp.unlink()
+
+
+def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    conn.executescript(_SCHEMA)
+    width = {table: len(values[0]) for table, values in rows.items() if values}
+    for table, values in rows.items():
+        if values:
+            marks = ", ".join("?" * width[table])
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    meta = {
+        "fingerprint": kb.fingerprint,
+        "kz_version": __version__,
+        "folder": str(kb.folder),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+    conn.commit()
+
+
+def meta(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The index's metadata: fingerprint, version, counts (decoded)."""
+    values = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    values["counts"] = json.loads(values.get("counts", "{}"))
+    return values

@@ -1,0 +1,72 @@
+"""Find and fingerprint the files of a knowledge-base folder (no parsing)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kzcli.errors import InvalidKB
+
+KINDS = ("sources", "events", "actors", "places", "figures")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# Bump when the compiled index layout changes, so old caches are not reused.
+INDEX_FORMAT = "kz-index-1"
+
+
+@dataclass(frozen=True)
+class KBFiles:
+    """The raw bytes of each kind's YAML file in one folder, and their fingerprint."""
+
+    folder: Path
+    paths: dict[str, Path]
+    contents: dict[str, bytes]
+    fingerprint: str
+
+
+def bundled_data_dir() -> Path:
+    """The KB shipped in the wheel, or the repo's data/ when run from a checkout."""
+    packaged = Path(__file__).resolve().parent / "data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data"
+
+
+def read_kb(folder: Path) -> KBFiles:
+    """Read every kind file in `folder`; refuse a folder that is not a KB."""
+    try:
+        if not folder.is_dir():
+            reason = "does not exist" if not folder.exists() else "is not a folder"
+            raise InvalidKB([f"{folder}: knowledge-base folder {reason}"])
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise InvalidKB([f"{folder}: cannot read folder ({exc.strerror})"]) from None
+    problems = [
+        f"{folder / name}:1: unknown knowledge-base file; expected {', '.join(k + '.yaml' for k in KINDS)}"
+        for name in names
+        if name.endswith((".yaml", ".yml")) and name.removesuffix(".yaml") not in KINDS
+    ]
+    paths: dict[str, Path] = {}
+    contents: dict[str, bytes] = {}
+    digest = hashlib.sha256(INDEX_FORMAT.encode())
+    for kind in KINDS:
+        path = folder / f"{kind}.yaml"
+        if f"{kind}.yaml" not in names:
+            continue
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                problems.append(f"{path}:1: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(f"{path}:1: cannot read file ({exc.strerror})")
+            continue
+        paths[kind], contents[kind] = path, data
+        digest.update(f"\0{kind}\0{len(data)}\0".encode())
+        digest.update(data)
+    if not paths and not problems:
+        problems.append(f"{folder}: no knowledge-base files ({', '.join(k + '.yaml' for k in KINDS)})")
+    if problems:
+        raise InvalidKB(problems)
+    return KBFiles(folder, paths, contents, digest.hexdigest())

@@ -1,0 +1,236 @@
+"""Lookups against the compiled index. Pure: a connection in, plain dicts out.
+
+Table and column names in the SQL come from KIND_TABLES and fixed literals, never from
+the user; every user value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sqlite3
+from collections import defaultdict
+from typing import Any
+
+from kzcli.display import figure_value
+from kzcli.errors import BadUsage, NoMatch
+from kzcli.textnorm import name_key
+
+Record = dict[str, Any]
+KIND_TABLES = {"actor": "actors", "place": "places", "source": "sources"}
+CASUALTY_METRICS = ("deaths", "injured", "casualties")
+
+
+def _docs(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Record]:
+    return [json.loads(row[0]) for row in conn.execute(sql, params)]
+
+
+def resolve(conn: sqlite3.Connection, kind: str, query: str) -> str:
+    """The one id that `query` names (by id, name or alias); NoMatch otherwise."""
+    key = name_key(query)
+    if not key:
+        raise NoMatch(f"no {kind} name given")
+    steps = (("key = ?", key), ("' ' || key || ' ' LIKE ?", f"% {key} %"), ("' ' || key LIKE ?", f"% {key}%"))
+    for condition, value in steps:
+        found = conn.execute(
+            f"SELECT record_id, MIN(name) FROM names WHERE kind = ? AND {condition} GROUP BY record_id "
+            "ORDER BY record_id LIMIT 11",
+            (kind, value),
+        ).fetchall()
+        if len(found) == 1:
+            return str(found[0][0])
+        if found:
+            listed = ", ".join(str(rid) for rid, _ in found[:10]) + (", …" if len(found) > 10 else "")
+            raise NoMatch(f"{query!r} matches more than one {kind}: {listed}; give one of these ids")
+    everything = dict(conn.execute("SELECT key, record_id FROM names WHERE kind = ?", (kind,)).fetchall())
+    near = difflib.get_close_matches(key, everything, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(dict.fromkeys(everything[k] for k in near))}?" if near else ""
+    return _raise_unknown(kind, query, hint)
+
+
+def _raise_unknown(kind: str, query: str, hint: str) -> str:
+    shown = query if len(query) <= 60 else query[:57] + "..."
+    raise NoMatch(f"no {kind} matches {shown!r}{hint}")
+
+
+def names_of(conn: sqlite3.Connection, kind: str, ids: set[str]) -> dict[str, str]:
+    """Display names for a set of actor or place ids."""
+    if not ids:
+        return {}
+    table = KIND_TABLES[kind]
+    marks = ",".join("?" * len(ids))
+    return dict(conn.execute(f"SELECT id, name FROM {table} WHERE id IN ({marks})", tuple(ids)))
+
+
+def source_docs(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[Record]:
+    """Source records in KB order, all of them or those in `ids`."""
+    docs = _docs(conn, "SELECT doc FROM sources ORDER BY ord")
+    return [d for d in docs if ids is None or d["id"] in ids]
+
+
+def timeline(
+    conn: sqlite3.Connection,
+    *,
+    start: str = "0000-01-01",
+    end: str = "9999-12-31",
+    links: dict[str, str] | None = None,
+) -> list[Record]:
+    """Events overlapping [start, end] in timeline order, filtered by linked ids."""
+    sql = "SELECT doc FROM events WHERE date_end >= ? AND date_start <= ?"
+    params: list[Any] = [start, end]
+    for kind, target in (links or {}).items():
+        sql += " AND id IN (SELECT event_id FROM event_links WHERE kind = ? AND target = ?)"
+        params += [kind, target]
+    return _docs(conn, sql + " ORDER BY ord", tuple(params))
+
+
+def profile(conn: sqlite3.Connection, kind: str, record_id: str) -> Record:
+    """An actor or place with its events and the sources that mention it."""
+    table = KIND_TABLES[kind]
+    doc = _docs(conn, f"SELECT doc FROM {table} WHERE id = ?", (record_id,))[0]
+    doc["events"] = timeline(conn, links={kind: record_id})
+    parts = [doc, *doc.get("roles", []), *doc.get("statements", []), *doc["events"]]
+    cited = {c["source"] for part in parts for c in part["citations"]}
+    doc["sources"] = [s["id"] for s in source_docs(conn, cited)]
+    return doc
+
+
+def listing(conn: sqlite3.Connection, kind: str, type_: str | None = None) -> list[Record]:
+    """All actors (optionally of one type) or places, by name."""
+    table = KIND_TABLES[kind]
+    column = "type" if kind == "actor" else "kind"
+    if type_ is None:
+        return _docs(conn, f"SELECT doc FROM {table} ORDER BY name COLLATE NOCASE, id")
+    return _docs(
+        conn, f"SELECT doc FROM {table} WHERE {column} = ? ORDER BY name COLLATE NOCASE, id", (type_,)
+    )
+
+
+def figures(conn: sqlite3.Connection, metrics: list[str]) -> list[Record]:
+    """Every figure for the given metrics, grouped by metric and scope."""
+    marks = ",".join("?" * len(metrics))
+    return _docs(conn, f"SELECT doc FROM figures WHERE metric IN ({marks}) ORDER BY ord", tuple(metrics))
+
+
+def _sources_of(figure: Record) -> list[str]:
+    return list(dict.fromkeys(c["source"] for c in figure["citations"]))
+
+
+def spread(rows: list[Record]) -> list[Record]:
+    """Per metric, scope and place: how many sources, the range reported, and whether they disagree."""
+    groups: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
+    for figure in rows:
+        groups[(figure["metric"], figure["scope"], figure["place"] or "")].append(figure)
+    result = []
+    for (metric, scope, place), members in groups.items():
+        low = min(members, key=lambda f: f["value"])
+        high = max(members, key=lambda f: f["value"])
+        sources = sorted({s for f in members for s in _sources_of(f)})
+        values = {(f["value"], f["qualifier"], f["unit"]) for f in members}
+        result.append(
+            {
+                "metric": metric,
+                "scope": scope,
+                "place": place or None,
+                "figures": len(members),
+                "sources": sources,
+                "low": figure_value(low["value"], low["qualifier"], low["unit"]),
+                "high": figure_value(high["value"], high["qualifier"], high["unit"]),
+                "disagree": len(sources) > 1 and len(values) > 1,
+            }
+        )
+    return result
+
+
+def metric_summary(conn: sqlite3.Connection) -> list[Record]:
+    """One row per metric: how many figures, the range reported, how many sources."""
+    by_metric: dict[str, list[Record]] = defaultdict(list)
+    for doc in _docs(conn, "SELECT doc FROM figures ORDER BY ord"):
+        by_metric[doc["metric"]].append(doc)
+    summary = []
+    for metric, members in by_metric.items():
+        low = min(members, key=lambda f: f["value"])
+        high = max(members, key=lambda f: f["value"])
+        summary.append(
+            {
+                "metric": metric,
+                "figures": len(members),
+                "low": figure_value(low["value"], low["qualifier"], low["unit"]),
+                "high": figure_value(high["value"], high["qualifier"], high["unit"]),
+                "sources": sorted({s for f in members for s in _sources_of(f)}),
+                "scopes": sorted({f["scope"] for f in members}),
+            }
+        )
+    return summary
+
+
+def sources(conn: sqlite3.Connection) -> list[Record]:
+    """Every source with how many facts cite it."""
+    counts = dict(
+        conn.execute("SELECT source, COUNT(DISTINCT kind || ':' || record_id) FROM citations GROUP BY source")
+    )
+    return [dict(doc, facts=counts.get(doc["id"], 0)) for doc in source_docs(conn)]
+
+
+def source_detail(conn: sqlite3.Connection, source_id: str) -> Record:
+    """One source, with every fact that cites it."""
+    doc = source_docs(conn, {source_id})[0]
+    cited = conn.execute(
+        "SELECT kind, record_id, label, paragraph, excerpt FROM citations WHERE source = ? "
+        "ORDER BY paragraph, kind, record_id",
+        (source_id,),
+    ).fetchall()
+    doc["cited_by"] = [
+        {"type": kind, "id": rid, "label": label, "paragraph": para, "excerpt": excerpt}
+        for kind, rid, label, para, excerpt in cited
+    ]
+    doc["facts"] = len({(row[0], row[1]) for row in cited})
+    return doc
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search(conn: sqlite3.Connection, text: str, limit: int) -> list[Record]:
+    """Ranked full-text hits across records and excerpts (SQLite FTS5, bm25)."""
+    words = _WORD.findall(text)
+    if not words:
+        raise BadUsage("search: give at least one word (letters or digits)")
+    query = " ".join(f'"{w}"*' for w in words[:32])
+    rows = conn.execute(
+        "SELECT kind, record_id, label, snippet(search, 3, '', '', '…', 16), bm25(search) "
+        "FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
+        (query, limit),
+    )
+    return [
+        {"type": kind, "id": rid, "label": label, "match": snippet, "score": round(-score, 3)}
+        for kind, rid, label, snippet, score in rows
+    ]
+
+
+def disputes(conn: sqlite3.Connection) -> list[Record]:
+    """Every recorded disagreement between sources."""
+    return _docs(conn, "SELECT doc FROM disputes ORDER BY ord")
+
+
+def export(conn: sqlite3.Connection, kb: Record) -> Record:
+    """The whole KB as one object (the JSON export contract)."""
+    return {
+        "kb": kb,
+        "sources": source_docs(conn),
+        "events": _docs(conn, "SELECT doc FROM events ORDER BY ord"),
+        "actors": _docs(conn, "SELECT doc FROM actors ORDER BY id"),
+        "places": _docs(conn, "SELECT doc FROM places ORDER BY id"),
+        "figures": _docs(conn, "SELECT doc FROM figures ORDER BY ord"),
+    }
+
+
+def completions(conn: sqlite3.Connection, kind: str, prefix: str) -> list[str]:
+    """Ids of a kind starting with `prefix`, for shell completion."""
+    table = KIND_TABLES[kind]
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        f"SELECT id FROM {table} WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200", (escaped + "%",)
+    )
+    return [row[0] for row in rows]

@@ -1,0 +1,449 @@
+"""Shape query results for output: JSON data, human tables and flat machine rows.
+
+No I/O and no rich here: render.py draws a View in the chosen format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from kzcli.display import event_date, figure_value
+
+Record = dict[str, Any]
+
+
+class Format(str, Enum):
+    """Output formats shared by every listing and lookup."""
+
+    table = "table"
+    tsv = "tsv"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    md = "md"
+
+
+@dataclass
+class Table:
+    """Columns and rows of display strings, with an optional heading."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    title: str | None = None
+
+
+@dataclass
+class View:
+    """One command's answer in every shape a format needs."""
+
+    data: Any
+    tables: list[Table]
+    flat: Table
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def source_keys(sources: list[Record]) -> dict[str, str]:
+    """Each source id's short key for human tables (its `key`, else the id)."""
+    return {s["id"]: str(s.get("key") or s["id"]) for s in sources}
+
+
+def _cite_keys(citations: list[Record], keys: dict[str, str]) -> str:
+    return ", ".join(dict.fromkeys(str(keys.get(c["source"], c["source"])) for c in citations))
+
+
+def _cite_ids(citations: list[Record]) -> str:
+    return "; ".join(dict.fromkeys(c["source"] for c in citations))
+
+
+def _evidence(citations: list[Record], sep: str, keys: dict[str, str] | None = None) -> str:
+    keys = keys or {}
+    return sep.join(
+        f"{keys.get(c['source'], c['source'])} ¶{c['paragraph']}: “{c['excerpt']}”" for c in citations
+    )
+
+
+def _legend(sources: list[Record], used: set[str]) -> list[tuple[str, str]]:
+    entries = []
+    for source in sources:
+        if source["id"] in used:
+            title = source["title"] or "(untitled)"
+            publisher = source["publisher"] or "publisher not stated"
+            entries.append((source.get("key") or source["id"], f"{source['id']}: {title}, {publisher}"))
+    return entries
+
+
+def _used(citation_lists: list[list[Record]]) -> set[str]:
+    return {c["source"] for cites in citation_lists for c in cites}
+
+
+def _with_evidence(table: Table, cites: list[list[Record]], keys: dict[str, str] | None = None) -> None:
+    human = keys is not None
+    table.columns.append("Evidence" if human else "evidence")
+    for row, citations in zip(table.rows, cites, strict=True):
+        row.append(_evidence(citations, "\n" if human else " | ", keys))
+
+
+def _join(items: list[str]) -> str:
+    return "; ".join(items)
+
+
+def timeline(events: list[Record], places: dict[str, str], sources: list[Record], evidence: bool) -> View:
+    """Events in date order; disputed dates show every source's version."""
+    cites = [e["citations"] for e in events]
+    keys = source_keys(sources)
+    human = Table(
+        ["Date", "Event", "Places", "Sources"],
+        [
+            [
+                event_date(e),
+                e["title"],
+                ", ".join(places.get(p, p) for p in e["places"]),
+                _cite_keys(e["citations"], keys),
+            ]
+            for e in events
+        ],
+    )
+    flat = Table(
+        [
+            "id",
+            "date",
+            "end_date",
+            "time",
+            "disputed",
+            "date_claims",
+            "title",
+            "places",
+            "actors",
+            "tags",
+            "sources",
+        ],
+        [
+            [
+                e["id"],
+                e["date"],
+                e["end_date"] or "",
+                e["time"] or "",
+                "yes" if e["disputed"] else "no",
+                _join([f"{c['date']} ({c['source']} ¶{c['paragraph']})" for c in e.get("date_claims", [])]),
+                e["title"],
+                _join(e["places"]),
+                _join(e["actors"]),
+                _join(e["tags"]),
+                _cite_ids(e["citations"]),
+            ]
+            for e in events
+        ],
+    )
+    if evidence:
+        _with_evidence(human, cites, keys)
+        _with_evidence(flat, cites)
+    notes = []
+    disputed = sum(e["disputed"] for e in events)
+    if disputed:
+        notes.append(
+            f"{disputed} event date{'s are' if disputed > 1 else ' is'} disputed between sources; "
+            "each source's date is shown (see kz disputes)."
+        )
+    return View(events, [human], flat, _legend(sources, _used(cites)), notes)
+
+
+def _role_text(role: Record) -> str:
+    span = " – ".join(filter(None, (role["from"], role["to"])))
+    return f"{role['title']} ({span})" if span else role["title"]
+
+
+def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record], evidence: bool) -> View:
+    """An actor or place: its fields, then its events and (for actors) statements."""
+    keys = source_keys(sources)
+    summary_rows = [["id", doc["id"]], ["name", doc["name"]]]
+    if kind == "actor":
+        summary_rows += [
+            ["type", doc["type"]],
+            ["aliases", _join(doc["aliases"])],
+            ["description", doc["description"]],
+        ]
+        summary_rows += [
+            ["role", f"{_role_text(r)} [{_cite_keys(r['citations'], keys)}]"] for r in doc["roles"]
+        ]
+    else:
+        summary_rows += [
+            ["kind", doc["kind"]],
+            ["aliases", _join(doc["aliases"])],
+            ["region", doc["region"] or ""],
+            ["note", doc["note"] or ""],
+        ]
+    summary_rows.append(["cited in", _cite_keys(doc["citations"], keys)])
+    events = timeline(doc["events"], places, sources, evidence)
+    tables = [Table(["Field", "Value"], summary_rows, title=doc["name"])]
+    tables.append(Table(events.tables[0].columns, events.tables[0].rows, title="Events"))
+    flat_rows = [[k, _cite_ids(doc["citations"]) if k == "cited in" else v] for k, v in summary_rows]
+    flat_rows += [["event", f"{event_date(e)} {e['title']} [{e['id']}]"] for e in doc["events"]]
+    statements = doc.get("statements", [])
+    if statements:
+        table = Table(
+            ["Date", "Statement", "Sources"],
+            [[s["date"] or "", s["summary"], _cite_keys(s["citations"], keys)] for s in statements],
+            title="Statements",
+        )
+        if evidence:
+            _with_evidence(table, [s["citations"] for s in statements], keys)
+        tables.append(table)
+        flat_rows += [
+            ["statement", f"{s['date'] or 'undated'}: {s['summary']} [{s['id']}]"] for s in statements
+        ]
+    flat_rows.append(["sources", _join(doc["sources"])])
+    if evidence:
+        own = [
+            doc["citations"],
+            *[r["citations"] for r in doc.get("roles", [])],
+            *[s["citations"] for s in statements],
+        ]
+        flat_rows += [["evidence", _evidence(c, " | ")] for c in own]
+    return View(doc, tables, Table(["field", "value"], flat_rows), _legend(sources, set(doc["sources"])))
+
+
+def listing(kind: str, docs: list[Record]) -> View:
+    """All actors or places, one row each."""
+    extra = "type" if kind == "actor" else "kind"
+    human = Table(
+        ["Id", "Name", extra.title(), "Aliases"],
+        [[d["id"], d["name"], d[extra], ", ".join(d["aliases"])] for d in docs],
+    )
+    flat = Table(
+        ["id", "name", extra, "aliases", "sources"],
+        [[d["id"], d["name"], d[extra], _join(d["aliases"]), _cite_ids(d["citations"])] for d in docs],
+    )
+    return View(docs, [human], flat)
+
+
+def _figure_cells(f: Record, places: dict[str, str]) -> list[str]:
+    return [
+        f["metric"],
+        figure_value(f["value"], f["qualifier"], f["unit"]),
+        f["scope"],
+        f["as_of"] or "",
+        places.get(f["place"] or "", f["place"] or ""),
+    ]
+
+
+def figures(
+    rows: list[Record], spreads: list[Record], places: dict[str, str], sources: list[Record], evidence: bool
+) -> View:
+    """Each figure with its qualifier, scope, date, place and source, then the spread per group."""
+    cites = [f["citations"] for f in rows]
+    keys = source_keys(sources)
+    human = Table(
+        ["Metric", "Value", "Scope", "As of", "Place", "Sources", "Note"],
+        [[*_figure_cells(f, places), _cite_keys(f["citations"], keys), f["note"] or ""] for f in rows],
+    )
+    flat = Table(
+        ["id", "metric", "value", "qualifier", "unit", "shown", "scope", "as_of", "place", "sources", "note"],
+        [
+            [
+                f["id"],
+                f["metric"],
+                str(f["value"]),
+                f["qualifier"],
+                f["unit"],
+                figure_value(f["value"], f["qualifier"], f["unit"]),
+                f["scope"],
+                f["as_of"] or "",
+                f["place"] or "",
+                _cite_ids(f["citations"]),
+                f["note"] or "",
+            ]
+            for f in rows
+        ],
+    )
+    if evidence:
+        _with_evidence(human, cites, keys)
+        _with_evidence(flat, cites)
+    return View(rows, [human], flat, _legend(sources, _used(cites)), [_spread_line(s) for s in spreads])
+
+
+def _spread_line(s: Record) -> str:
+    where = f" in {s['place']}" if s["place"] else ""
+    subject = f"{s['metric']} ({s['scope']}{where})"
+    count = len(s["sources"])
+    if s["disagree"]:
+        return f"{subject}: sources disagree — {count} sources report from {s['low']} to {s['high']}."
+    if count > 1:
+        return f"{subject}: {count} sources agree on {s['low']}."
+    return f"{subject}: a single source ({s['sources'][0]}) reports {s['low']}."
+
+
+def metric_summary(rows: list[Record]) -> View:
+    """One line per metric."""
+    human = Table(
+        ["Metric", "Figures", "Range reported", "Sources", "Scopes"],
+        [
+            [r["metric"], str(r["figures"]), _range(r), str(len(r["sources"])), ", ".join(r["scopes"])]
+            for r in rows
+        ],
+    )
+    flat = Table(
+        ["metric", "figures", "low", "high", "sources", "scopes"],
+        [
+            [r["metric"], str(r["figures"]), r["low"], r["high"], _join(r["sources"]), _join(r["scopes"])]
+            for r in rows
+        ],
+    )
+    return View(
+        rows, [human], flat, notes=["Show one metric with kz figures --metric NAME (or --casualties)."]
+    )
+
+
+def _range(row: Record) -> str:
+    return row["low"] if row["low"] == row["high"] else f"{row['low']} to {row['high']}"
+
+
+def _people(doc: Record) -> str:
+    return "; ".join(f"{p['name']} ({p['role']})" for p in doc["people"])
+
+
+def sources(docs: list[Record]) -> View:
+    """Every source's metadata as the text states it."""
+    human = Table(
+        ["Id", "Title", "Publisher", "Published", "Kind", "Facts"],
+        [
+            [
+                d["id"],
+                d["title"] or "(untitled)",
+                d["publisher"] or "(not stated)",
+                _published(d),
+                d["kind"],
+                str(d["facts"]),
+            ]
+            for d in docs
+        ],
+    )
+    flat = Table(
+        ["id", "title", "publisher", "people", "published", "kind", "facts", "sha256"],
+        [
+            [
+                d["id"],
+                d["title"] or "",
+                d["publisher"] or "",
+                _people(d),
+                d["published"] or "",
+                d["kind"],
+                str(d["facts"]),
+                d["sha256"],
+            ]
+            for d in docs
+        ],
+    )
+    return View(
+        docs,
+        [human],
+        flat,
+        notes=["Inferred metadata is marked '(inferred)'; see kz source ID for the reasons."],
+    )
+
+
+def _published(doc: Record) -> str:
+    if not doc["published"]:
+        return "(not stated)"
+    return str(doc["published"]) + (" (inferred)" if "published" in doc["inferred"] else "")
+
+
+def source_detail(doc: Record, evidence: bool) -> View:
+    """One source's metadata and every fact citing it."""
+    meta = [
+        ["id", doc["id"]],
+        ["title", doc["title"] or "(untitled)"],
+        ["publisher", doc["publisher"] or "(not stated)"],
+        ["people", _people(doc)],
+        ["published", _published(doc)],
+        ["kind", doc["kind"]],
+        ["language", doc["language"]],
+        ["file", doc["file"] or ""],
+        ["sha256", doc["sha256"]],
+        ["facts", str(doc["facts"])],
+    ]
+    meta += [[f"inferred {name}", why] for name, why in doc["inferred"].items()]
+    if doc["note"]:
+        meta.append(["note", doc["note"]])
+    columns = ["Paragraph", "Type", "Id", "Fact"] + (["Excerpt"] if evidence else [])
+    facts = Table(
+        columns,
+        [
+            [str(c["paragraph"]), c["type"], c["id"], c["label"], *([c["excerpt"]] if evidence else [])]
+            for c in doc["cited_by"]
+        ],
+        title="Facts citing this source",
+    )
+    flat = [list(r) for r in meta] + [
+        [
+            "fact",
+            f"¶{c['paragraph']} {c['type']} {c['id']}: {c['label']}"
+            + (f" — “{c['excerpt']}”" if evidence else ""),
+        ]
+        for c in doc["cited_by"]
+    ]
+    return View(
+        doc,
+        [Table(["Field", "Value"], meta, title=doc["title"] or doc["id"]), facts],
+        Table(["field", "value"], flat),
+    )
+
+
+def search(hits: list[Record]) -> View:
+    """Ranked hits with their record type and id."""
+    human = Table(
+        ["Type", "Id", "Label", "Match"], [[h["type"], h["id"], h["label"], h["match"]] for h in hits]
+    )
+    flat = Table(
+        ["type", "id", "label", "match", "score"],
+        [[h["type"], h["id"], h["label"], h["match"], str(h["score"])] for h in hits],
+    )
+    return View(hits, [human], flat)
+
+
+def _claim_value(claim: Record) -> str:
+    if "shown" in claim:
+        return str(claim["shown"]) + (f" (as of {claim['as_of']})" if claim.get("as_of") else "")
+    return str(claim["date"])
+
+
+def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View:
+    """Every disagreement, one row per side, each with its citation."""
+    rows = [(d, c) for d in items for c in d["claims"]]
+    keys = source_keys(sources)
+    columns = ["Dispute", "Subject", "Claim", "Source", "¶"] + (["Excerpt"] if evidence else [])
+    human = Table(
+        columns,
+        [
+            [
+                d["id"],
+                d["subject"],
+                _claim_value(c),
+                keys.get(c["source"], c["source"]),
+                str(c["paragraph"]),
+                *([c["excerpt"]] if evidence else []),
+            ]
+            for d, c in rows
+        ],
+    )
+    flat = Table(
+        ["dispute", "kind", "subject", "claim", "source", "paragraph", "excerpt"],
+        [
+            [
+                d["id"],
+                d["kind"],
+                d["subject"],
+                _claim_value(c),
+                c["source"],
+                str(c["paragraph"]),
+                c["excerpt"],
+            ]
+            for d, c in rows
+        ],
+    )
+    notes = [
+        f"{len(items)} disagreement{'s' if len(items) != 1 else ''} between sources; none is resolved by kz."
+    ]
+    return View(items, [human], flat, _legend(sources, {c["source"] for _, c in rows}), notes)

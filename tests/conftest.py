@@ -1,0 +1,87 @@
+"""Shared fixtures: an isolated cache, the fixture KB, and runners for the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kzcli.cli import app
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+MINI_KB = HERE / "fixtures" / "mini" / "kb"
+MINI_TEXTS = HERE / "fixtures" / "mini" / "texts"
+SHARED_SOURCES = Path(os.environ.get("KZ_SOURCES_DIR", REPO.parent / "shared" / "sources"))
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the whole run, so the bundled index is built once."""
+    return tmp_path_factory.mktemp("kz-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, session_cache: Path) -> None:
+    """Every test gets the shared test cache and none of the user's kz settings."""
+    monkeypatch.setenv("KZ_CACHE_DIR", str(session_cache))
+    for name in ("KZ_DATA_DIR", "NO_COLOR", "FORCE_COLOR", "GITHUB_ACTIONS", "PY_COLORS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+@pytest.fixture
+def mini_kb(tmp_path: Path) -> Path:
+    """A private copy of the fixture KB that a test may edit."""
+    target = tmp_path / "kb"
+    shutil.copytree(MINI_KB, target)
+    return target
+
+
+class Result:
+    """What a kz run produced."""
+
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.code, self.stdout, self.stderr = code, stdout, stderr
+
+
+@pytest.fixture
+def kz() -> object:
+    """Run kz in-process through Typer's CliRunner: kz("timeline", "-f", "json")."""
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Result:
+        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def kz_executable() -> str:
+    """The installed console script next to this interpreter."""
+    script = Path(sys.executable).parent / ("kz.exe" if os.name == "nt" else "kz")
+    if not script.exists():
+        pytest.skip(f"no kz console script at {script}; install the package first")
+    return str(script)
+
+
+def run_kz(
+    *args: str, env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """Run the real console script as a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [kz_executable(), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        check=False,
+        **kwargs,
+    )

@@ -1,0 +1,74 @@
+"""The strict YAML loader refuses what PyYAML would accept silently."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kzcli.yamlload import LoadError, load_yaml
+
+
+def test_yaml_11_words_and_dates_stay_text() -> None:
+    """`no`, `on`, `yes` and ISO dates are read as the strings the author wrote."""
+    data = load_yaml("a: no\nb: on\nc: yes\nd: 2022-01-05\ne: 010\nf: 1_000\ng: 1:30\n")
+    assert data == {
+        "a": "no",
+        "b": "on",
+        "c": "yes",
+        "d": "2022-01-05",
+        "e": "010",
+        "f": "1_000",
+        "g": "1:30",
+    }
+
+
+def test_plain_numbers_and_null_still_resolve() -> None:
+    """Decimal integers, decimals and null keep their YAML meaning."""
+    assert load_yaml("a: 12\nb: -3\nc: 1.5\nd: ~\ne:\n") == {"a": 12, "b": -3, "c": 1.5, "d": None, "e": None}
+
+
+def test_duplicate_key_is_an_error_at_its_line() -> None:
+    """A repeated key is reported at the second occurrence, naming the first."""
+    with pytest.raises(LoadError) as caught:
+        load_yaml("- id: a\n  title: x\n  title: y\n")
+    assert caught.value.line == 3
+    assert "duplicate key 'title' (first at line 2)" in caught.value.message
+
+
+def test_aliases_are_refused() -> None:
+    """Anchors with aliases are refused outright."""
+    with pytest.raises(LoadError, match="aliases"):
+        load_yaml("a: &x [1, 2]\nb: *x\n")
+
+
+def test_billion_laughs_is_refused_quickly() -> None:
+    """An alias-expansion bomb is refused well within a second."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [{', '.join('*' + prev for _ in range(9))}]")
+    started = time.perf_counter()
+    with pytest.raises(LoadError, match="aliases"):
+        load_yaml("\n".join(lines))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_python_tags_are_refused_and_nothing_runs(tmp_path: object) -> None:
+    """A python/object tag fails to construct; no code is executed."""
+    with pytest.raises(LoadError, match="constructor"):
+        load_yaml('!!python/object/apply:os.system ["echo pwned"]')
+
+
+def test_syntax_error_has_one_based_line() -> None:
+    """An unclosed flow sequence is reported on a 1-based line."""
+    with pytest.raises(LoadError) as caught:
+        load_yaml("a: 1\nb: [1, 2\n")
+    assert caught.value.line >= 2
+
+
+def test_mappings_remember_their_lines() -> None:
+    """Records and their keys carry 1-based line numbers for error messages."""
+    data = load_yaml("- id: a\n  title: x\n- id: b\n")
+    assert data[1].line == 3
+    assert data[0].key_lines == {"id": 1, "title": 2}
