@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 
 from kzcli import __version__, queries
+from kzcli.atomic import replaced_atomically
 from kzcli.errors import BadUsage
 from kzcli.index import meta
 from kzcli.render import to_json as dumps
@@ -27,12 +25,6 @@ def _claim_target(output: Path, force: bool) -> None:
         raise BadUsage(f"{output} is a folder; give a file name")
 
 
-def _temp_beside(output: Path) -> str:
-    handle, name = tempfile.mkstemp(dir=output.parent or Path("."), prefix=f".{output.name}.", suffix=".tmp")
-    os.close(handle)
-    return name
-
-
 def to_json(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> None:
     """The whole KB as one JSON object, to stdout or to a new file."""
     text = dumps(queries.export(conn, _kb_summary(conn))) + "\n"
@@ -40,14 +32,8 @@ def to_json(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> No
         sys.stdout.write(text)
         return
     _claim_target(output, force)
-    temp = _temp_beside(output)
-    try:
-        Path(temp).write_text(text, encoding="utf-8")
-        os.replace(temp, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    with replaced_atomically(output) as temp:
+        temp.write_text(text, encoding="utf-8")
 
 
 def to_sqlite(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> None:
@@ -55,15 +41,9 @@ def to_sqlite(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> 
     if output is None:
         raise BadUsage("export --format sqlite needs --output FILE")
     _claim_target(output, force)
-    temp = _temp_beside(output)
-    try:
+    with replaced_atomically(output) as temp:
         target = sqlite3.connect(temp)
         try:
             conn.backup(target)
         finally:
             target.close()
-        os.replace(temp, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise

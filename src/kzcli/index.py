@@ -14,13 +14,13 @@ import json
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
 
 from kzcli import __version__
+from kzcli.atomic import replaced_atomically
 from kzcli.kbfiles import KBFiles, bundled_data_dir, read_kb
 
 _SCHEMA = """
@@ -121,7 +121,7 @@ def open_index(folder: Path | None = None) -> sqlite3.Connection:
     rows = compile_kb(kb)
     try:
         root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(root, path, kb, rows)
+        _write_atomically(path, kb, rows)
     except (OSError, sqlite3.Error):
         memory = sqlite3.connect(":memory:")
         _fill(memory, kb, rows)
@@ -134,22 +134,16 @@ def open_index(folder: Path | None = None) -> sqlite3.Connection:
     return conn
 
 
-def _write_atomically(root: Path, path: Path, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    handle, temp_name = tempfile.mkstemp(dir=root, prefix=".kb-", suffix=".tmp")
-    os.close(handle)
-    try:
-        conn = sqlite3.connect(temp_name)
+def _write_atomically(path: Path, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    with replaced_atomically(path) as temp:
+        conn = sqlite3.connect(temp)
         try:
+            # A cache file is disposable and only renamed into place once complete.
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             _fill(conn, kb, rows)
         finally:
             conn.close()
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
 
 
 def _remove_stale(root: Path, folder_key: str, keep: Path) -> None:

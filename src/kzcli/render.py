@@ -135,7 +135,8 @@ def _draw_tables(view: View, out: TextIO, *, color: bool) -> None:
         console.print()
     if view.legend:
         console.print(text("Sources", "bold"))
+        width = max(len(key) for key, _ in view.legend)
         for key, title in view.legend:
-            console.print(Text.assemble(text(f"  {key}", "cyan"), text(f"  {title}")))
+            console.print(Text.assemble(text(f"  {key:<{width}}", "cyan"), text(f"  {title}")))
     for note in view.notes:
         console.print(text(note, "italic"))
