@@ -332,7 +332,7 @@ def figures(
     if not wanted:
         emit(ctx, views.metric_summary(queries.metric_summary(state.conn)), fmt)
         return
-    known = {row["metric"] for row in queries.metric_summary(state.conn)}
+    known = set(queries.metrics(state.conn))
     unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
     if unknown:
         raise NoMatch(f"no figures for metric {unknown[0]!r}; known metrics: {', '.join(sorted(known))}")

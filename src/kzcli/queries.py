@@ -107,6 +107,11 @@ def listing(conn: sqlite3.Connection, kind: str, type_: str | None = None) -> li
     )
 
 
+def metrics(conn: sqlite3.Connection) -> list[str]:
+    """The metrics that have at least one figure."""
+    return [row[0] for row in conn.execute("SELECT DISTINCT metric FROM figures ORDER BY metric")]
+
+
 def figures(conn: sqlite3.Connection, metrics: list[str]) -> list[Record]:
     """Every figure for the given metrics, grouped by metric and scope."""
     marks = ",".join("?" * len(metrics))
