@@ -81,3 +81,115 @@ def test_qualifiers_survive_into_json(kz, figure: str, value: int, qualifier: st
     rows = json.loads(kz("figures", "--metric", figure.split("-")[0], "-f", "json").stdout)
     row = next(r for r in rows if r["id"] == figure)
     assert (row["value"], row["qualifier"], row["citations"][0]["source"]) == (value, qualifier, source)
+
+
+def test_death_toll_wordings_are_compared_not_merged(kz) -> None:
+    """225 'casualties' (interview) and over 160 killed (briefing) are set side by side, each as worded."""
+    dispute = _disputes(kz)["death-toll"]
+    claims = {(c["metric"], c["shown"], c["source"]) for c in dispute["claims"]}
+    assert claims == {("casualties", "225", "paris-globalist"), ("deaths", "over 160", "chaos-and-crackdown")}
+
+
+def test_nazarbayev_years_in_power_disagree(kz) -> None:
+    """Twenty years in power (interview) against nearly 30 (briefing)."""
+    assert _sides(_disputes(kz)["years-in-power-nazarbayev"]) == {
+        ("20 years", "paris-globalist"),
+        ("nearly 30 years", "chaos-and-crackdown"),
+    }
+
+
+def test_nazarbayev_start_of_rule_disagrees(kz) -> None:
+    """In power since 1990 (interview) against from 1991 (two texts)."""
+    assert _sides(_disputes(kz)["date-nazarbayev-takes-power"]) == {
+        ("1990", "paris-globalist"),
+        ("1991", "turbulent-week-analysis"),
+        ("1991", "mcgill-kazakh-protests"),
+    }
+
+
+def test_every_source_backs_at_least_ten_facts(kz) -> None:
+    """Each of the five texts is cited by ten or more facts."""
+    counts = {s["id"]: s["facts"] for s in json.loads(kz("sources", "-f", "json").stdout)}
+    assert len(counts) == 5
+    assert min(counts.values()) >= 10, counts
+
+
+def test_every_actor_is_found_by_id_name_and_each_alias(kz) -> None:
+    """Every spelling recorded for an actor leads back to that actor."""
+    actors = json.loads(kz("actors", "-f", "json").stdout)
+    assert len(actors) >= 40
+    for actor in actors:
+        for spelling in [actor["id"], actor["name"], *actor["aliases"]]:
+            found = kz("actor", spelling, "-f", "json")
+            assert found.code == ExitCode.OK, (spelling, found.stderr)
+            assert json.loads(found.stdout)["id"] == actor["id"], spelling
+
+
+def test_every_place_is_found_by_each_spelling(kz) -> None:
+    """Every spelling recorded for a place leads back to that place."""
+    for place in json.loads(kz("places", "-f", "json").stdout):
+        for spelling in [place["id"], place["name"], *place["aliases"]]:
+            assert json.loads(kz("place", spelling, "-f", "json").stdout)["id"] == place["id"], spelling
+
+
+# Facts checked by reading the source text: (event id, date, a citing source).
+CHECKED_EVENTS = [
+    ("lpg-price-cap-lifted", "2022-01-01", "chaos-and-crackdown"),
+    ("protests-begin-zhanaozen", "2022-01-02", "turbulent-week-analysis"),
+    ("protests-begin-zhanaozen", "2022-01-02", "mcgill-kazakh-protests"),
+    ("aktaou-protests", "2022-01-03", "turbulent-week-analysis"),
+    ("gas-price-cut-announced", "2022-01-04", "turbulent-week-analysis"),
+    ("state-of-emergency", "2022-01-05", "turbulent-week-analysis"),
+    ("tokayev-takes-security-council", "2022-01-05", "chaos-and-crackdown"),
+    ("internet-shutdown", "2022-01-05", "paris-globalist"),
+    ("russian-troops-arrive", "2022-01-06", "turbulent-week-analysis"),
+    ("shoot-to-kill-order", "2022-01-07", "mcgill-kazakh-protests"),
+    ("day-of-mourning", "2022-01-10", "turbulent-week-analysis"),
+    ("troop-withdrawal-announced", "2022-01-10", "turbulent-week-analysis"),
+    ("reform-speech", "2022-01-11", "ecfr-five-days"),
+    ("turkic-states-summit", "2022-01-11", "turbulent-week-analysis"),
+    ("capital-renamed-nur-sultan", "2019-03", "chaos-and-crackdown"),
+    ("dariga-removed-senate-chair", "2020-05", "chaos-and-crackdown"),
+    ("belarus-protests-2020", "2020-05", "mcgill-kazakh-protests"),
+    ("eu-partnership-agreement", "2015", "chaos-and-crackdown"),
+    ("yelbasy-status-granted", "2010", "turbulent-week-analysis"),
+    ("csto-founded", "1992", "chaos-and-crackdown"),
+]
+
+# (figure id, value, qualifier, source).
+CHECKED_FIGURES = [
+    ("deaths-protesters-mcgill", 208, "exact", "mcgill-kazakh-protests"),
+    ("deaths-security-forces-mcgill", 19, "exact", "mcgill-kazakh-protests"),
+    ("casualties-total-paris-globalist", 225, "exact", "paris-globalist"),
+    ("casualties-civilians-turbulent-week", 160, "at_least", "turbulent-week-analysis"),
+    ("arrests-chaos", 10000, "nearly", "chaos-and-crackdown"),
+    ("arrests-turbulent-week", 4000, "nearly", "turbulent-week-analysis"),
+    ("troops-russia-mcgill", 3000, "more_than", "mcgill-kazakh-protests"),
+    ("troops-other-csto-turbulent-week", 100, "exact", "turbulent-week-analysis"),
+    ("aircraft-russia-mcgill", 70, "over", "mcgill-kazakh-protests"),
+    ("territory-kazakhstan", 2724902, "exact", "turbulent-week-analysis"),
+    ("population-kazakhstan", 19000000, "almost", "turbulent-week-analysis"),
+    ("population-share-muslim", 70, "exact", "turbulent-week-analysis"),
+    ("reserves-rank-oil-world", 11, "exact", "turbulent-week-analysis"),
+    ("wealth-nazarbayev-family-real-estate", 785000000, "at_least", "chaos-and-crackdown"),
+    ("age-nazarbayev-transfer", 79, "exact", "turbulent-week-analysis"),
+    ("deaths-oil-strike-2011", 16, "at_least", "chaos-and-crackdown"),
+]
+
+
+@pytest.mark.parametrize(("event_id", "date", "source"), CHECKED_EVENTS)
+def test_checked_event_dates(kz, event_id: str, date: str, source: str) -> None:
+    """Each event carries the date the text gives and cites that text."""
+    events = {e["id"]: e for e in json.loads(kz("timeline", "-f", "json").stdout)}
+    event = events[event_id]
+    assert event["date"] == date
+    assert source in {c["source"] for c in event["citations"]}
+
+
+@pytest.mark.parametrize(("figure_id", "value", "qualifier", "source"), CHECKED_FIGURES)
+def test_checked_figures(kz, figure_id: str, value: int, qualifier: str, source: str) -> None:
+    """Each figure keeps the text's number, its hedge word and its source."""
+    export = json.loads(kz("export").stdout)
+    figure = next(f for f in export["figures"] if f["id"] == figure_id)
+    assert (figure["value"], figure["qualifier"]) == (value, qualifier)
+    assert [c["source"] for c in figure["citations"]] == [source]

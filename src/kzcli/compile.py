@@ -55,18 +55,30 @@ def _event_span(doc: dict[str, Any]) -> tuple[str, str]:
 
 
 def _figure_disputes(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for figure in figures:
-        groups[(figure["metric"], figure["scope"], figure["place"] or "")].append(figure)
+        place = figure["place"]
+        plain = f"{figure['metric']}-{figure['scope']}".replace("_", "-") + (f"-{place}" if place else "")
+        groups[figure["group"] or plain].append(figure)
     disputes = []
-    for (metric, scope, place), members in sorted(groups.items()):
+    for key, members in sorted(groups.items()):
         sources = {c["source"] for f in members for c in f["citations"]}
         values = {(f["value"], f["qualifier"], f["unit"]) for f in members}
         if len(sources) < 2 or len(values) < 2:
             continue
+        first = members[0]
+        if first["group"]:
+            counted = ", ".join(dict.fromkeys(f"{f['metric']} ({f['scope']})" for f in members))
+            subject = f"{key.replace('-', ' ')}: {counted}"
+        else:
+            subject = f"{first['metric']} ({first['scope']})" + (
+                f" in {first['place']}" if first["place"] else ""
+            )
         claims = [
             {
                 "figure": f["id"],
+                "metric": f["metric"],
+                "scope": f["scope"],
                 "value": f["value"],
                 "qualifier": f["qualifier"],
                 "unit": f["unit"],
@@ -79,12 +91,13 @@ def _figure_disputes(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ]
         disputes.append(
             {
-                "id": f"{metric}-{scope}" + (f"-{place}" if place else ""),
+                "id": key,
                 "kind": "figure",
-                "subject": f"{metric} ({scope})" + (f" in {place}" if place else ""),
-                "metric": metric,
-                "scope": scope,
-                "place": place or None,
+                "subject": subject,
+                "grouped": bool(first["group"]),
+                "metric": first["metric"],
+                "scope": first["scope"],
+                "place": first["place"],
                 "claims": claims,
             }
         )

@@ -72,6 +72,8 @@ Metric = Literal[
     "population_share",
     "territory",
     "reserves_rank",
+    "size_rank",
+    "election_wins",
     "years_in_power",
     "age",
     "duration",
@@ -221,6 +223,9 @@ class Figure(_Record):
     scope: Id
     as_of: PartialDate | None = None
     place: Id | None = None
+    # Figures worded differently (deaths vs "casualties") that count the same thing share a
+    # group, so disputes compare them; without one, metric, scope and place decide.
+    group: Id | None = None
     note: Text | None = None
     citations: Citations
 

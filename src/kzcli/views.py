@@ -403,10 +403,13 @@ def search(hits: list[Record]) -> View:
     return View(hits, [human], flat)
 
 
-def _claim_value(claim: Record) -> str:
-    if "shown" in claim:
-        return str(claim["shown"]) + (f" (as of {claim['as_of']})" if claim.get("as_of") else "")
-    return str(claim["date"])
+def _claim_value(dispute: Record, claim: Record) -> str:
+    if "shown" not in claim:
+        return str(claim["date"])
+    shown = str(claim["shown"])
+    if dispute.get("grouped"):
+        shown += f" {claim['metric']} ({claim['scope']})"
+    return shown + (f", as of {claim['as_of']}" if claim.get("as_of") else "")
 
 
 def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View:
@@ -420,7 +423,7 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
             [
                 d["id"],
                 d["subject"],
-                _claim_value(c),
+                _claim_value(d, c),
                 keys.get(c["source"], c["source"]),
                 str(c["paragraph"]),
                 *([c["excerpt"]] if evidence else []),
@@ -435,7 +438,7 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
                 d["id"],
                 d["kind"],
                 d["subject"],
-                _claim_value(c),
+                _claim_value(d, c),
                 c["source"],
                 str(c["paragraph"]),
                 c["excerpt"],
