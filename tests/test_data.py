@@ -193,3 +193,32 @@ def test_checked_figures(kz, figure_id: str, value: int, qualifier: str, source:
     figure = next(f for f in export["figures"] if f["id"] == figure_id)
     assert (figure["value"], figure["qualifier"]) == (value, qualifier)
     assert [c["source"] for c in figure["citations"]] == [source]
+
+
+def test_every_actor_profile_renders_as_table_and_json(kz) -> None:
+    """`kz actor ID` works for every actor in table and JSON form, listing its sources."""
+    for actor in json.loads(kz("actors", "-f", "json").stdout):
+        table = kz("actor", actor["id"], "-f", "table")
+        assert table.code == ExitCode.OK, actor["id"]
+        assert actor["name"] in table.stdout
+        doc = json.loads(kz("actor", actor["id"], "-f", "json").stdout)
+        assert doc["sources"], actor["id"]
+
+
+def test_every_metric_lists_its_figures_with_a_spread_line(kz) -> None:
+    """`kz figures --metric M` works for every metric and ends with a spread line per scope."""
+    metrics = [row["metric"] for row in json.loads(kz("figures", "-f", "json").stdout)]
+    assert len(metrics) >= 15
+    for metric in metrics:
+        rows = json.loads(kz("figures", "--metric", metric, "-f", "json").stdout)
+        assert rows
+        assert {r["metric"] for r in rows} == {metric}
+        table = kz("figures", "--metric", metric, "-f", "table").stdout
+        assert f"{metric} (" in table
+
+
+def test_casualty_table_says_plainly_that_death_tolls_disagree(kz) -> None:
+    """The closing lines of `kz figures --casualties` name the grouped death-toll disagreement."""
+    table = kz("figures", "--casualties", "-f", "table").stdout
+    assert "death toll: casualties (total), deaths (total): sources disagree" in table
+    assert "deaths (security-forces): sources disagree — 2 sources report from 16 to 19." in table

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from kzcli.dates import date_range, precision
-from kzcli.display import figure_value
+from kzcli.display import comparison, comparison_subject, figure_value
 from kzcli.kbfiles import KBFiles
 from kzcli.textnorm import name_key
 from kzcli.validate import KnowledgeBase, validate
@@ -57,9 +57,7 @@ def _event_span(doc: dict[str, Any]) -> tuple[str, str]:
 def _figure_disputes(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for figure in figures:
-        place = figure["place"]
-        plain = f"{figure['metric']}-{figure['scope']}".replace("_", "-") + (f"-{place}" if place else "")
-        groups[figure["group"] or plain].append(figure)
+        groups[comparison(figure)].append(figure)
     disputes = []
     for key, members in sorted(groups.items()):
         sources = {c["source"] for f in members for c in f["citations"]}
@@ -67,13 +65,7 @@ def _figure_disputes(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(sources) < 2 or len(values) < 2:
             continue
         first = members[0]
-        if first["group"]:
-            counted = ", ".join(dict.fromkeys(f"{f['metric']} ({f['scope']})" for f in members))
-            subject = f"{key.replace('-', ' ')}: {counted}"
-        else:
-            subject = f"{first['metric']} ({first['scope']})" + (
-                f" in {first['place']}" if first["place"] else ""
-            )
+        subject = comparison_subject(members)
         claims = [
             {
                 "figure": f["id"],

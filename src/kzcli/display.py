@@ -37,6 +37,23 @@ def figure_value(value: float, qualifier: str, unit: str) -> str:
     return f"{words} {shown}" if words else shown
 
 
+def comparison(figure: dict[str, Any]) -> str:
+    """Which figures are compared with each other: a shared `group`, else metric, scope and place."""
+    if figure.get("group"):
+        return str(figure["group"])
+    place = figure.get("place")
+    return f"{figure['metric']}-{figure['scope']}".replace("_", "-") + (f"-{place}" if place else "")
+
+
+def comparison_subject(members: list[dict[str, Any]]) -> str:
+    """How a set of compared figures is named: 'deaths (total)' or 'death toll: casualties (total), ...'."""
+    first = members[0]
+    if first.get("group"):
+        counted = ", ".join(dict.fromkeys(f"{f['metric']} ({f['scope']})" for f in members))
+        return f"{str(first['group']).replace('-', ' ')}: {counted}"
+    return f"{first['metric']} ({first['scope']})" + (f" in {first['place']}" if first.get("place") else "")
+
+
 def event_date(doc: dict[str, Any]) -> str:
     """'2022-01-05', '2022-01-04 night – 2022-01-05', or every claimed date when disputed."""
     claims = doc.get("date_claims") or []

@@ -13,7 +13,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from kzcli.display import figure_value
+from kzcli.display import comparison, comparison_subject, figure_value
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import name_key
 
@@ -123,21 +123,19 @@ def _sources_of(figure: Record) -> list[str]:
 
 
 def spread(rows: list[Record]) -> list[Record]:
-    """Per metric, scope and place: how many sources, the range reported, and whether they disagree."""
-    groups: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
+    """Per compared set of figures: how many sources, the range reported, and whether they disagree."""
+    groups: dict[str, list[Record]] = defaultdict(list)
     for figure in rows:
-        groups[(figure["metric"], figure["scope"], figure["place"] or "")].append(figure)
+        groups[comparison(figure)].append(figure)
     result = []
-    for (metric, scope, place), members in groups.items():
+    for members in groups.values():
         low = min(members, key=lambda f: f["value"])
         high = max(members, key=lambda f: f["value"])
         sources = sorted({s for f in members for s in _sources_of(f)})
         values = {(f["value"], f["qualifier"], f["unit"]) for f in members}
         result.append(
             {
-                "metric": metric,
-                "scope": scope,
-                "place": place or None,
+                "subject": comparison_subject(members),
                 "figures": len(members),
                 "sources": sources,
                 "low": figure_value(low["value"], low["qualifier"], low["unit"]),

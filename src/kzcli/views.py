@@ -265,8 +265,7 @@ def figures(
 
 
 def _spread_line(s: Record) -> str:
-    where = f" in {s['place']}" if s["place"] else ""
-    subject = f"{s['metric']} ({s['scope']}{where})"
+    subject = s["subject"]
     count = len(s["sources"])
     if s["disagree"]:
         return f"{subject}: sources disagree — {count} sources report from {s['low']} to {s['high']}."
