@@ -9,9 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from kzcli.cli import app
+
+# CI runs a small, fast profile; KZ_HYPOTHESIS=thorough explores far more inputs locally.
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("KZ_HYPOTHESIS", "ci"))
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import MINI_KB, kz_executable
 
+pytestmark = pytest.mark.hostile
+
 
 def _titles(kz, kb: Path) -> list[str]:
     return [e["title"] for e in json.loads(kz("--data-dir", str(kb), "timeline", "-f", "json").stdout)]

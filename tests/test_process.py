@@ -17,6 +17,7 @@ from kzcli.errors import ExitCode
 pytestmark = pytest.mark.subprocess
 
 
+@pytest.mark.hostile
 def test_head_closes_pipe_quietly() -> None:
     """`kz timeline | head -1` ends with no traceback and no 'Exception ignored' line."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
@@ -45,6 +46,7 @@ def _big_kb(folder: Path, events: int) -> Path:
     return folder
 
 
+@pytest.mark.hostile
 def test_closed_pipe_exit_code_is_4(tmp_path: Path) -> None:
     """When the reader goes away before kz finishes writing, kz exits 4 silently."""
     kb = _big_kb(tmp_path / "kb", 1500)
@@ -62,6 +64,7 @@ def test_closed_pipe_exit_code_is_4(tmp_path: Path) -> None:
     assert proc.stderr.read() == b""
 
 
+@pytest.mark.hostile
 def test_full_disk_is_exit_4_with_message() -> None:
     """Writing to /dev/full gives exit 4 and one clear line."""
     if not Path("/dev/full").exists():
@@ -79,6 +82,7 @@ def test_full_disk_is_exit_4_with_message() -> None:
     assert done.stderr.strip() == "kz: cannot write output: No space left on device"
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     "env",
     [{"LC_ALL": "C", "LANG": "C"}, {"PYTHONIOENCODING": "ascii"}, {"TERM": "dumb"}, {"NO_COLOR": "1"}],
@@ -101,6 +105,7 @@ def test_piped_default_is_plain_tsv() -> None:
     assert "─" not in done.stdout
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     ("args", "code"),
     [

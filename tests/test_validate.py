@@ -9,6 +9,8 @@ import pytest
 from conftest import MINI_KB, MINI_TEXTS
 from kzcli.errors import ExitCode
 
+pytestmark = pytest.mark.hostile
+
 
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")

@@ -8,6 +8,8 @@ import pytest
 
 from kzcli.yamlload import LoadError, load_yaml
 
+pytestmark = pytest.mark.hostile
+
 
 def test_yaml_11_words_and_dates_stay_text() -> None:
     """`no`, `on`, `yes` and ISO dates are read as the strings the author wrote."""

@@ -42,16 +42,20 @@ def resolve(conn: sqlite3.Connection, kind: str, query: str) -> str:
             return str(found[0][0])
         if found:
             listed = ", ".join(str(rid) for rid, _ in found[:10]) + (", …" if len(found) > 10 else "")
-            raise NoMatch(f"{query!r} matches more than one {kind}: {listed}; give one of these ids")
+            raise NoMatch(f"{_shown(query)} matches more than one {kind}: {listed}; give one of these ids")
     everything = dict(conn.execute("SELECT key, record_id FROM names WHERE kind = ?", (kind,)).fetchall())
     near = difflib.get_close_matches(key, everything, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(dict.fromkeys(everything[k] for k in near))}?" if near else ""
     return _raise_unknown(kind, query, hint)
 
 
+def _shown(query: str) -> str:
+    """A user's query quoted for a one-line message, cut short if long."""
+    return repr(query if len(query) <= 60 else query[:57] + "...")
+
+
 def _raise_unknown(kind: str, query: str, hint: str) -> str:
-    shown = query if len(query) <= 60 else query[:57] + "..."
-    raise NoMatch(f"no {kind} matches {shown!r}{hint}")
+    raise NoMatch(f"no {kind} matches {_shown(query)}{hint}")
 
 
 def names_of(conn: sqlite3.Connection, kind: str, ids: set[str]) -> dict[str, str]:

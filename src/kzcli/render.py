@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from kzcli.textnorm import inert
 from kzcli.views import Format, Table, View
@@ -77,7 +78,8 @@ def _write_tsv(table: Table, out: TextIO, safe: bool) -> None:
 
 
 def _write_csv(table: Table, out: TextIO, safe: bool) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's CRLF terminator also makes the writer quote any field holding a bare CR.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.columns)
     writer.writerows([_visible(cell, safe, keep="\n") for cell in row] for row in table.rows)
 
@@ -104,6 +106,27 @@ def _write_markdown(view: View, out: TextIO, safe: bool) -> None:
     out.write("\n\n".join(blocks) + "\n")
 
 
+# Below this width a grid squeezes cells to a letter or two; one block per record reads better.
+NARROW_COLUMNS = 60
+
+
+def _draw_records(console: Any, table: Table, text: Callable[..., Any]) -> None:
+    """A narrow terminal: each row as 'Column: value' lines, rows separated by a blank line."""
+    if table.columns == ["Field", "Value"]:
+        for field, value in table.rows:
+            console.print(text(f"{field}: ", "bold") + text(value))
+        console.print()
+        return
+    for row in table.rows:
+        for column, cell in zip(table.columns, row, strict=True):
+            if cell:
+                console.print(text(f"{column}: ", "bold") + text(cell))
+        console.print()
+    if not table.rows:
+        console.print(text("(none)", "dim"))
+        console.print()
+
+
 def _draw_tables(view: View, out: TextIO, *, color: bool) -> None:
     # rich costs ~40 ms to import: only terminal tables pay for it.
     from rich import box
@@ -121,6 +144,9 @@ def _draw_tables(view: View, out: TextIO, *, color: bool) -> None:
     for table in view.tables:
         if table.title:
             console.print(text(table.title, "bold"))
+        if console.width < NARROW_COLUMNS:
+            _draw_records(console, table, text)
+            continue
         grid = RichTable(
             box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else ""
         )
