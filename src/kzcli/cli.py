@@ -3,8 +3,6 @@
 This is the only module that knows about exit codes and stderr messages.
 """
 
-from __future__ import annotations
-
 import functools
 import os
 import sqlite3
@@ -447,12 +445,32 @@ def validate(
     print(f"ok: {target}: {summary}; schema, references{checked} are valid")
 
 
+def _invoked_command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line, skipping global options and their values."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--data-dir":
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main() -> None:
     """Console-script entry point: `kz`."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
+    # Typer converts every command's parameters at each start (about 1.5 ms a command).
+    # A run needs only the command it invokes; help and completion still see them all.
+    everything = app.registered_commands
+    name = None if "_KZ_COMPLETE" in os.environ else _invoked_command(sys.argv[1:])
+    chosen = [c for c in everything if (c.name or getattr(c.callback, "__name__", "")) == name]
+    if chosen:
+        app.registered_commands = chosen
     try:
         app(prog_name="kz")
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(int(ExitCode.OUTPUT))
+    finally:
+        app.registered_commands = everything

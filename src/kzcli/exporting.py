@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from kzcli import __version__, queries
-from kzcli.atomic import replaced_atomically
 from kzcli.errors import BadUsage
 from kzcli.index import meta
 from kzcli.render import to_json as dumps
@@ -32,6 +31,8 @@ def to_json(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> No
         sys.stdout.write(text)
         return
     _claim_target(output, force)
+    from kzcli.atomic import replaced_atomically  # only writing a file needs tempfile
+
     with replaced_atomically(output) as temp:
         temp.write_text(text, encoding="utf-8")
 
@@ -41,6 +42,8 @@ def to_sqlite(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> 
     if output is None:
         raise BadUsage("export --format sqlite needs --output FILE")
     _claim_target(output, force)
+    from kzcli.atomic import replaced_atomically  # only writing a file needs tempfile
+
     with replaced_atomically(output) as temp:
         target = sqlite3.connect(temp)
         try:

@@ -17,10 +17,9 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from kzcli import __version__
-from kzcli.atomic import replaced_atomically
 from kzcli.kbfiles import KBFiles, bundled_data_dir, read_kb
 
 _SCHEMA = """
@@ -80,7 +79,8 @@ def _intact(path: Path) -> bool:
 def _open_cached(path: Path, fingerprint: str) -> sqlite3.Connection | None:
     if not _intact(path):
         return None
-    conn = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+    # immutable: the file is never written after its rename, so SQLite may skip locking.
+    conn = sqlite3.connect(f"file:{quote(path.as_posix())}?mode=ro&immutable=1", uri=True)
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
         if row and row[0] == fingerprint:
@@ -135,6 +135,8 @@ def open_index(folder: Path | None = None) -> sqlite3.Connection:
 
 
 def _write_atomically(path: Path, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    from kzcli.atomic import replaced_atomically  # tempfile and shutil: only a cold build needs them
+
     with replaced_atomically(path) as temp:
         conn = sqlite3.connect(temp)
         try:
