@@ -13,10 +13,11 @@ import json
 import random
 from pathlib import Path
 
-WORDS = (
-    "river council border square market winter bridge harbour station archive ministry province "
-    "convoy treaty summit ledger signal district garrison assembly"
-).split()
+WORDS = [
+    "river", "council", "border", "square", "market", "winter", "bridge", "harbour", "station", "archive",
+    "ministry", "province", "convoy", "treaty", "summit", "ledger", "signal", "district", "garrison",
+    "assembly",
+]  # fmt: skip
 METRICS = ("deaths", "injured", "arrests", "troops", "protesters")
 QUALIFIERS = ("exact", "about", "over", "nearly", "almost", "at_least")
 SOURCES = 5
