@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import kzcli.index
 from conftest import MINI_KB, kz_executable
 
 pytestmark = pytest.mark.hostile
@@ -94,3 +95,35 @@ def test_concurrent_cold_starts_all_succeed(tmp_path: Path) -> None:
     assert all(err == "" for _, err in outputs)
     assert list((tmp_path / "cache").glob(".kb-*.tmp")) == []
     assert len(list((tmp_path / "cache").glob("kb-*.sqlite"))) == 1
+
+
+def _age(kb: Path, seconds: int = 60) -> None:
+    """Backdate every file's mtime, as if edited a while ago."""
+    for path in kb.iterdir():
+        info = path.stat()
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def test_unchanged_files_are_not_reread(kz, mini_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once stamped, a warm lookup finds its index from file sizes and times, without reading the KB."""
+    _age(mini_kb)
+    expected = _titles(kz, mini_kb)
+
+    def no_reading(folder: Path) -> None:
+        raise AssertionError(f"read {folder} although nothing changed")
+
+    monkeypatch.setattr(kzcli.index, "read_kb", no_reading)
+    assert _titles(kz, mini_kb) == expected
+
+
+def test_edit_that_restores_mtime_is_still_seen(kz, mini_kb: Path) -> None:
+    """An edit whose tool resets the old mtime still changes ctime, so the index is rebuilt."""
+    _age(mini_kb)
+    assert "Rescue teams arrive" in _titles(kz, mini_kb)
+    events = mini_kb / "events.yaml"
+    info = events.stat()
+    events.write_text(
+        events.read_text(encoding="utf-8").replace("teams arrive", "teams ARRIVE"), encoding="utf-8"
+    )
+    os.utime(events, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert "Rescue teams ARRIVE" in _titles(kz, mini_kb)

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kzcli import __version__
-from kzcli.kbfiles import KBFiles, bundled_data_dir, read_kb
+from kzcli.kbfiles import KBFiles, bundled_data_dir, locate_kb, read_kb, signature
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -106,12 +106,54 @@ def _build_code_key() -> str:
     return digest.hexdigest()[:8]
 
 
+# A file changed within this long before a stamp was written could change again
+# without its mtime moving (coarse timestamps): such a stamp is not trusted ("racy git").
+RACY_NS = 2_000_000_000
+
+
+def _stamped_fingerprint(stamp: Path, now: dict[str, list[int]]) -> str | None:
+    """The fingerprint recorded for files whose size, times and inode are unchanged, if trustworthy."""
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+        if recorded["files"] != now:
+            return None
+        if any(sig[1] >= recorded["written_ns"] - RACY_NS for sig in now.values()):
+            return None
+        return str(recorded["fingerprint"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_stamp(stamp: Path, files: dict[str, list[int]], fingerprint: str) -> None:
+    """Best effort: remember the fingerprint of these exact files."""
+    temp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        record = {"files": files, "fingerprint": fingerprint, "written_ns": time.time_ns()}
+        temp.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temp, stamp)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
 def open_index(folder: Path | None = None) -> sqlite3.Connection:
     """A read-only connection to the index of `folder` (the bundled KB by default)."""
-    kb = read_kb(folder if folder is not None else bundled_data_dir())
+    folder = folder if folder is not None else bundled_data_dir()
+    paths = locate_kb(folder)
     root = cache_root()
-    folder_key = hashlib.sha256(str(kb.folder.resolve()).encode()).hexdigest()[:12]
-    path = root / f"kb-{folder_key}-{kb.fingerprint[:24]}-{_build_code_key()}.sqlite"
+    folder_key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+    code_key = _build_code_key()
+    stamp = root / f"stamp-{folder_key}.json"
+    before = signature(paths)
+    quick = _stamped_fingerprint(stamp, before)
+    if quick is not None:
+        conn = _open_cached(root / f"kb-{folder_key}-{quick[:24]}-{code_key}.sqlite", quick)
+        if conn is not None:
+            return conn
+    kb = read_kb(folder)
+    _write_stamp(stamp, before, kb.fingerprint)
+    path = root / f"kb-{folder_key}-{kb.fingerprint[:24]}-{code_key}.sqlite"
     conn = _open_cached(path, kb.fingerprint)
     if conn is not None:
         return conn

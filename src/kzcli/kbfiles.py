@@ -33,40 +33,60 @@ def bundled_data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-def read_kb(folder: Path) -> KBFiles:
-    """Read every kind file in `folder`; refuse a folder that is not a KB."""
+def locate_kb(folder: Path) -> dict[str, Path]:
+    """The kind files present in `folder`; refuse a folder that is not a KB, or oversized files."""
     try:
         if not folder.is_dir():
             reason = "does not exist" if not folder.exists() else "is not a folder"
             raise InvalidKB([f"{folder}: knowledge-base folder {reason}"])
-        names = sorted(os.listdir(folder))
+        names = set(os.listdir(folder))
     except OSError as exc:
         raise InvalidKB([f"{folder}: cannot read folder ({exc.strerror})"]) from None
+    expected = ", ".join(k + ".yaml" for k in KINDS)
     problems = [
-        f"{folder / name}:1: unknown knowledge-base file; expected {', '.join(k + '.yaml' for k in KINDS)}"
-        for name in names
+        f"{folder / name}:1: unknown knowledge-base file; expected {expected}"
+        for name in sorted(names)
         if name.endswith((".yaml", ".yml")) and name.removesuffix(".yaml") not in KINDS
     ]
-    paths: dict[str, Path] = {}
-    contents: dict[str, bytes] = {}
-    digest = hashlib.sha256(INDEX_FORMAT.encode())
-    for kind in KINDS:
-        path = folder / f"{kind}.yaml"
-        if f"{kind}.yaml" not in names:
-            continue
+    paths = {kind: folder / f"{kind}.yaml" for kind in KINDS if f"{kind}.yaml" in names}
+    for kind, path in list(paths.items()):
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 problems.append(f"{path}:1: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
-                continue
+        except OSError as exc:
+            problems.append(f"{path}:1: cannot read file ({exc.strerror})")
+            del paths[kind]
+    if not paths and not problems:
+        problems.append(f"{folder}: no knowledge-base files ({expected})")
+    if problems:
+        raise InvalidKB(problems)
+    return paths
+
+
+def signature(paths: dict[str, Path]) -> dict[str, list[int]]:
+    """Size, mtime, ctime and inode of each file: what a quick 'unchanged?' check compares."""
+    result = {}
+    for kind, path in paths.items():
+        info = path.stat()
+        result[kind] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+    return result
+
+
+def read_kb(folder: Path) -> KBFiles:
+    """Read every kind file in `folder` and fingerprint their bytes."""
+    paths = locate_kb(folder)
+    contents: dict[str, bytes] = {}
+    problems = []
+    digest = hashlib.sha256(INDEX_FORMAT.encode())
+    for kind, path in paths.items():
+        try:
             data = path.read_bytes()
         except OSError as exc:
             problems.append(f"{path}:1: cannot read file ({exc.strerror})")
             continue
-        paths[kind], contents[kind] = path, data
+        contents[kind] = data
         digest.update(f"\0{kind}\0{len(data)}\0".encode())
         digest.update(data)
-    if not paths and not problems:
-        problems.append(f"{folder}: no knowledge-base files ({', '.join(k + '.yaml' for k in KINDS)})")
     if problems:
         raise InvalidKB(problems)
     return KBFiles(folder, paths, contents, digest.hexdigest())
