@@ -1,6 +1,6 @@
 """Write a valid, generated knowledge base of N events: `python bench/synth.py N OUTDIR`.
 
-Actors, places and figures grow in proportion (N/10, N/20, N/5), with text lengths
+Actors, places and figures grow in proportion (N/10, N/20, N/50), with text lengths
 like the bundled KB's. The text is generated nonsense, never presented as fact; it
 exists to measure kz at scale. Same N, same output (seeded).
 """
@@ -8,6 +8,7 @@ exists to measure kz at scale. Same N, same output (seeded).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import random
@@ -86,11 +87,16 @@ def synthesise(events: int, out: Path) -> dict[str, int]:
         }
         for i in range(n_places)
     ]
-    day = lambda i: f"2022-01-{1 + i % 28:02d}"  # noqa: E731 -- a one-line date rule
+    start = dt.date(2000, 1, 1)
+
+    def day(i: int) -> str:
+        """Spread events over about 22 years, so a one-day timeline stays small as N grows."""
+        return (start + dt.timedelta(days=(i * 7919) % 8000)).isoformat()
+
     event_records = [
         {
             "id": f"event-{i}",
-            "date": day(i) if i % 50 else f"20{10 + i % 12}",
+            "date": day(i) if i % 50 else day(i)[:7],
             "title": f"{_words(rng, 5).capitalize()} {i}",
             "summary": _words(rng, 35),
             "places": [f"place-{rng.randrange(n_places)}"],
@@ -111,7 +117,7 @@ def synthesise(events: int, out: Path) -> dict[str, int]:
             "as_of": day(i),
             "citations": [_cite(rng)],
         }
-        for i in range(max(events // 5, 1))
+        for i in range(max(events // 50, 1))
     ]
     for name, records in (
         ("sources", sources),

@@ -300,3 +300,22 @@ def test_tsv_escapes_tabs_and_newlines(kz, mini_kb: Path) -> None:
     lines = kz("--data-dir", str(mini_kb), "timeline").stdout.splitlines()
     assert len(lines) == 4
     assert "Rescue\\tteams\\narrive \\\\ now" in lines[-1]
+
+
+def test_ids_win_over_spelling_folds(kz, mini_kb: Path) -> None:
+    """An exact id always names its own record, even when folding would make it ambiguous."""
+    actors = mini_kb / "actors.yaml"
+    text = actors.read_text(encoding="utf-8")
+    actors.write_text(
+        text.replace("- id: dan-reed\n  name: Dan Reed", "- id: dana-reyess\n  name: Dana Reyess")
+    )
+    result = kz("--data-dir", str(mini_kb), "actor", "dana-reyes", "-f", "json")
+    assert json.loads(result.stdout)["id"] == "dana-reyes"
+
+
+def test_digits_are_not_folded_like_doubled_letters() -> None:
+    """'Kassym' folds to 'kasym', but '77' stays '77'."""
+    from kzcli.textnorm import name_key
+
+    assert name_key("Kassym") == "kasym"
+    assert name_key("actor-77") == "actor 77"

@@ -10,7 +10,7 @@ from pathlib import Path
 from kzcli.errors import InvalidKB
 
 KINDS = ("sources", "events", "actors", "places", "figures")
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 128 * 1024 * 1024
 # Bump when the compiled index layout changes, so old caches are not reused.
 INDEX_FORMAT = "kz-index-1"
 

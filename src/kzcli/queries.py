@@ -28,6 +28,11 @@ def _docs(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
 
 def resolve(conn: sqlite3.Connection, kind: str, query: str) -> str:
     """The one id that `query` names (by id, name or alias); NoMatch otherwise."""
+    exact = conn.execute(
+        f"SELECT id FROM {KIND_TABLES[kind]} WHERE id = ?", (query.strip().lower(),)
+    ).fetchone()
+    if exact:
+        return str(exact[0])
     key = name_key(query)
     if not key:
         raise NoMatch(f"no {kind} name given")

@@ -10,7 +10,7 @@ _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _SPACE = re.compile(r"\s+")
 
 
-_DOUBLED = re.compile(r"(\w)\1+")
+_DOUBLED = re.compile(r"([^\W\d_])\1+")  # doubled letters only: "77" must stay "77"
 _GLIDE_Y = re.compile(r"(?<=[aeiou])y(?=[aeiou])")
 
 

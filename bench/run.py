@@ -1,0 +1,162 @@
+"""Benchmark kz against a Typer floor measured in the same run: `python bench/run.py`.
+
+Every figure is the median of --runs runs of the real `kz` console script as a
+subprocess. Commands are timed round-robin with the floor (a one-command Typer app
+that prints a word, in this venv), so drift on a noisy machine hits all alike.
+Then the same lookups run on generated KBs of each --sizes N (bench/synth.py).
+Prints tables; --json FILE also writes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import synthesise
+
+FLOOR_APP = """
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def hello() -> None:
+    print("word")
+
+
+app()
+"""
+
+BUNDLED_COMMANDS = {
+    "actor tokayev -f json": ["actor", "tokayev", "-f", "json"],
+    "timeline -f tsv": ["timeline", "-f", "tsv"],
+    "figures --casualties -f json": ["figures", "--casualties", "-f", "json"],
+    "search almaty -f json": ["search", "almaty", "-f", "json"],
+    "figures --casualties -f table": ["figures", "--casualties", "-f", "table"],
+}
+SCALE_COMMANDS = {
+    "actor": (["actor", "actor-7", "-f", "json"], "actor tokayev -f json"),
+    "figures --casualties": (["figures", "--casualties", "-f", "json"], "figures --casualties -f json"),
+    "timeline one day": (["timeline", "--from", "2005-03-03", "--to", "2005-03-03", "-f", "json"], None),
+    "search -n 20": (["search", "river", "-n", "20", "-f", "json"], "search almaty -f json"),
+}
+
+
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time in ms and peak RSS in KiB of one child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = (time.perf_counter() - started) * 1000
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss
+
+
+def measure(cases: dict[str, tuple[list[str], dict[str, str], Callable[[], None] | None]], runs: int) -> dict:
+    """Round-robin runs of every case; median time and peak RSS per case."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    rss: dict[str, int] = dict.fromkeys(cases, 0)
+    for _ in range(runs):
+        for name, (cmd, env, prepare) in cases.items():
+            if prepare:
+                prepare()
+            elapsed, peak = run_once(cmd, env)
+            times[name].append(elapsed)
+            rss[name] = max(rss[name], peak)
+    return {name: {"ms": statistics.median(values), "rss_kib": rss[name]} for name, values in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs per figure (median); default 15")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="generated KB sizes; '' to skip")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    kz = shutil.which("kz", path=str(Path(sys.executable).parent))
+    if kz is None:
+        raise SystemExit("no kz next to this Python; run the README's set-up line first")
+    work = Path(tempfile.mkdtemp(prefix="kz-bench-"))
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KZ_")} | {"COLUMNS": "100"}
+    floor_py = work / "floor.py"
+    floor_py.write_text(FLOOR_APP, encoding="utf-8")
+    warm_env = base | {"KZ_CACHE_DIR": str(work / "warm")}
+    cold_dir = work / "cold"
+    cold_env = base | {"KZ_CACHE_DIR": str(cold_dir)}
+    run_once([kz, "timeline"], warm_env)
+
+    def empty_cold() -> None:
+        shutil.rmtree(cold_dir, ignore_errors=True)
+
+    cases = {
+        "floor: one-command Typer app": ([sys.executable, str(floor_py)], base, None),
+        'python -c "pass"': ([sys.executable, "-c", "pass"], base, None),
+        'python -c "import typer"': ([sys.executable, "-c", "import typer"], base, None),
+    }
+    for name, argv in BUNDLED_COMMANDS.items():
+        cases[f"warm: kz {name}"] = ([kz, *argv], warm_env, None)
+        cases[f"cold: kz {name}"] = ([kz, *argv], cold_env, empty_cold)
+    results: dict[str, object] = {"runs": args.runs, "bundled": measure(cases, args.runs)}
+    bundled = results["bundled"]
+    assert isinstance(bundled, dict)
+    floor = bundled["floor: one-command Typer app"]["ms"]
+    print(
+        f"kz benchmark: median of {args.runs} runs, round-robin; ratios are to the floor ({floor:.0f} ms)\n"
+    )
+    print(f"{'command':46} {'ms':>7} {'x floor':>8} {'peak RSS':>10}")
+    for name, figures in bundled.items():
+        print(
+            f"{name:46} {figures['ms']:7.0f} {figures['ms'] / floor:8.2f} {figures['rss_kib'] / 1024:8.1f} MB"
+        )
+
+    scale: dict[str, dict[str, object]] = {}
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        folder = work / f"synth-{size}"
+        synthesise(size, folder)
+        cache = work / f"cache-{size}"
+        env = base | {"KZ_CACHE_DIR": str(cache), "KZ_DATA_DIR": str(folder)}
+        build_ms, build_rss = run_once([kz, "actor", "actor-7", "-f", "json"], env)
+        index = next(cache.glob("kb-*.sqlite"))
+        lookups = measure(
+            {name: ([kz, *argv], env, None) for name, (argv, _) in SCALE_COMMANDS.items()}, args.runs
+        )
+        scale[str(size)] = {
+            "build_ms": build_ms,
+            "build_rss_kib": build_rss,
+            "index_bytes": index.stat().st_size,
+            "yaml_bytes": sum(p.stat().st_size for p in folder.glob("*.yaml")),
+            "lookups": lookups,
+        }
+        print(
+            f"\nN = {size:,} events: YAML {scale[str(size)]['yaml_bytes'] / 2**20:.1f} MB, "
+            f"index {index.stat().st_size / 2**20:.1f} MB, cold build {build_ms / 1000:.1f} s "
+            f"(peak {build_rss / 1024:.0f} MB)"
+        )
+        print(f"  {'warm lookup':30} {'ms':>7} {'x floor':>8} {'x bundled':>10} {'peak RSS':>10}")
+        for name, (_, same_on_bundled) in SCALE_COMMANDS.items():
+            ms, peak = lookups[name]["ms"], lookups[name]["rss_kib"]
+            ref = bundled.get(f"warm: kz {same_on_bundled}", {}).get("ms") if same_on_bundled else None
+            versus = f"{ms / ref:10.2f}" if ref else f"{'':>10}"
+            print(f"  {name:30} {ms:7.0f} {ms / floor:8.2f} {versus} {peak / 1024:8.1f} MB")
+    results["scale"] = scale
+    results["floor_ms"] = floor
+    results["floor_rss_kib"] = bundled["floor: one-command Typer app"]["rss_kib"]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
