@@ -19,7 +19,7 @@ from kzcli.dates import parse_user_date
 from kzcli.errors import BadUsage, ExitCode, InvalidKB, KzError, NoMatch, OutputError
 from kzcli.index import meta, open_index
 from kzcli.kbfiles import bundled_data_dir, read_kb
-from kzcli.render import render
+from kzcli.render import build_progress, render
 from kzcli.views import Format, View
 
 app = typer.Typer(
@@ -47,7 +47,11 @@ class State:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = open_index(self.data_dir)
+            if sys.stderr.isatty():
+                with build_progress(sys.stderr) as progress:
+                    self._conn = open_index(self.data_dir, progress)
+            else:
+                self._conn = open_index(self.data_dir)
         return self._conn
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from kzcli.dates import date_range, precision
 from kzcli.display import comparison, comparison_subject, figure_value
-from kzcli.kbfiles import KBFiles
+from kzcli.kbfiles import KBFiles, ProgressFn, no_progress
 from kzcli.textnorm import name_key
 from kzcli.validate import KnowledgeBase, validate
 
@@ -252,6 +252,8 @@ def rows_from(kb: KnowledgeBase) -> Rows:
     return dict(rows)
 
 
-def compile_kb(kb: KBFiles) -> Rows:
+def compile_kb(kb: KBFiles, progress: ProgressFn = no_progress) -> Rows:
     """Validate `kb` (raising InvalidKB) and return its index rows."""
-    return rows_from(validate(kb))
+    checked = validate(kb, progress=progress)
+    progress("building the index", 0, 1)
+    return rows_from(checked)

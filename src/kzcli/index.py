@@ -20,7 +20,15 @@ from typing import Any
 from urllib.parse import quote
 
 from kzcli import __version__
-from kzcli.kbfiles import KBFiles, bundled_data_dir, locate_kb, read_kb, signature
+from kzcli.kbfiles import (
+    KBFiles,
+    ProgressFn,
+    bundled_data_dir,
+    locate_kb,
+    no_progress,
+    read_kb,
+    signature,
+)
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -137,7 +145,7 @@ def _write_stamp(stamp: Path, files: dict[str, list[int]], fingerprint: str) -> 
             temp.unlink()
 
 
-def open_index(folder: Path | None = None) -> sqlite3.Connection:
+def open_index(folder: Path | None = None, progress: ProgressFn = no_progress) -> sqlite3.Connection:
     """A read-only connection to the index of `folder` (the bundled KB by default)."""
     folder = folder if folder is not None else bundled_data_dir()
     paths = locate_kb(folder)
@@ -160,7 +168,8 @@ def open_index(folder: Path | None = None) -> sqlite3.Connection:
     # compile imports yaml and pydantic (via validate): only a cold cache pays for them.
     from kzcli.compile import compile_kb
 
-    rows = compile_kb(kb)
+    rows = compile_kb(kb, progress)
+    progress("writing the index", 0, 1)
     try:
         root.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, kb, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,14 @@ KINDS = ("sources", "events", "actors", "places", "figures")
 MAX_FILE_BYTES = 128 * 1024 * 1024
 # Bump when the compiled index layout changes, so old caches are not reused.
 INDEX_FORMAT = "kz-index-1"
+
+
+# Reports a long build's progress: (what is happening, steps done, steps in all).
+ProgressFn = Callable[[str, int, int], None]
+
+
+def no_progress(_stage: str, _done: int, _total: int) -> None:
+    """The default: report nothing."""
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ at a terminal.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from kzcli.textnorm import inert
@@ -66,6 +68,41 @@ def render(view: View, fmt: Format, out: TextIO, *, color: bool) -> None:
             _write_csv(view.flat, out, safe)
         else:
             _write_markdown(view, out, safe)
+
+
+@contextlib.contextmanager
+def build_progress(stream: TextIO, delay: float = 1.0) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback for index builds: silent for `delay` seconds, then a rich bar on `stream`.
+
+    Most builds finish well within the delay, so they never import rich at all.
+    """
+    started = time.monotonic()
+    shown: list[Any] = []
+
+    def update(stage: str, done: int, total: int) -> None:
+        if not shown:
+            if time.monotonic() - started < delay:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=stream),
+                transient=True,
+            )
+            bar.start()
+            shown.extend((bar, bar.add_task("building the index")))
+        bar, task = shown
+        bar.update(task, description=f"kz: {stage}", completed=done, total=max(total, 1))
+
+    try:
+        yield update
+    finally:
+        if shown:
+            shown[0].stop()
 
 
 def _visible(value: str, safe: bool, keep: str = "") -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzcli.errors import InvalidKB
-from kzcli.kbfiles import KINDS, KBFiles
+from kzcli.kbfiles import KINDS, KBFiles, ProgressFn, no_progress
 from kzcli.schema import MODELS
 from kzcli.textnorm import excerpt_key, split_paragraphs
 from kzcli.yamlload import LineDict, LoadError, load_yaml
@@ -87,12 +87,16 @@ def _record_id(record: LineDict, index: int) -> str:
     return value if isinstance(value, str) and value else f"#{index + 1}"
 
 
-def _schema_pass(check: _Checker) -> dict[str, list[dict[str, Any]]]:
+def _schema_pass(check: _Checker, progress: ProgressFn) -> dict[str, list[dict[str, Any]]]:
     valid: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     for kind in KINDS:
         if kind not in check.kb.contents:
             continue
-        for index, raw in enumerate(check.parse(kind)):
+        progress(f"reading {kind}.yaml", 0, 1)
+        parsed = check.parse(kind)
+        for index, raw in enumerate(parsed):
+            if index % 2000 == 0:
+                progress(f"checking {kind}", index, len(parsed))
             record_id = _record_id(raw, index)
             # References resolve against every declared id, valid or not, so one bad
             # record does not also show up as "unknown" wherever it is referenced.
@@ -217,10 +221,12 @@ def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sourc
                     )
 
 
-def validate(kb: KBFiles, sources_dir: Path | None = None) -> KnowledgeBase:
+def validate(
+    kb: KBFiles, sources_dir: Path | None = None, progress: ProgressFn = no_progress
+) -> KnowledgeBase:
     """Check everything; return the records or raise InvalidKB listing every problem."""
     check = _Checker(kb)
-    valid = _schema_pass(check)
+    valid = _schema_pass(check, progress)
     _reference_pass(check, valid)
     if sources_dir is not None:
         _excerpt_pass(check, valid, sources_dir)
