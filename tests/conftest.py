@@ -50,6 +50,13 @@ def mini_kb(tmp_path: Path) -> Path:
     return target
 
 
+def retitle_event(kb: Path, title_yaml: str) -> None:
+    """Give the fixture KB's 'Rescue teams arrive' event a new title, written as YAML."""
+    events = kb / "events.yaml"
+    text = events.read_text(encoding="utf-8")
+    events.write_text(text.replace("title: Rescue teams arrive", f"title: {title_yaml}"), encoding="utf-8")
+
+
 class Result:
     """What a kz run produced."""
 

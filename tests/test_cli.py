@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_KB
+from conftest import MINI_KB, retitle_event
 from kzcli.cli import app
 from kzcli.errors import ExitCode
 
@@ -276,16 +276,9 @@ def test_every_command_has_help(kz) -> None:
         assert len(result.stdout.splitlines()) > 4, name
 
 
-def _retitle(kb: Path, title_yaml: str) -> None:
-    """Give the fixture's 'Rescue teams arrive' event a new title, written as YAML."""
-    events = kb / "events.yaml"
-    text = events.read_text(encoding="utf-8")
-    events.write_text(text.replace("title: Rescue teams arrive", f"title: {title_yaml}"), encoding="utf-8")
-
-
 def test_kb_text_is_never_markup(kz, mini_kb: Path) -> None:
     """Summaries holding rich markup or escapes print literally, in tables too."""
-    _retitle(mini_kb, '"[red]Rescue[/red] [/] :sun: \\x1b]0;pwn\\x07 teams"')
+    retitle_event(mini_kb, '"[red]Rescue[/red] [/] :sun: \\x1b]0;pwn\\x07 teams"')
     table = kz("--data-dir", str(mini_kb), "timeline", "-f", "table").stdout
     assert "[red]Rescue[/red] [/] :sun:" in table
     assert "\x1b" not in table
@@ -296,7 +289,7 @@ def test_kb_text_is_never_markup(kz, mini_kb: Path) -> None:
 
 def test_tsv_escapes_tabs_and_newlines(kz, mini_kb: Path) -> None:
     """Tabs, newlines and backslashes inside a field cannot break the TSV row."""
-    _retitle(mini_kb, '"Rescue\\tteams\\narrive \\\\ now"')
+    retitle_event(mini_kb, '"Rescue\\tteams\\narrive \\\\ now"')
     lines = kz("--data-dir", str(mini_kb), "timeline").stdout.splitlines()
     assert len(lines) == 4
     assert "Rescue\\tteams\\narrive \\\\ now" in lines[-1]

@@ -12,17 +12,11 @@ import pytest
 
 import kzcli.index
 import kzcli.kbfiles
-from conftest import MINI_KB, kz_executable, run_kz
+from conftest import MINI_KB, kz_executable, retitle_event, run_kz
 from kzcli.errors import ExitCode
 
 pytestmark = pytest.mark.hostile
 MINI = ("--data-dir", str(MINI_KB))
-
-
-def _set_title(kb: Path, title_yaml: str) -> None:
-    events = kb / "events.yaml"
-    text = events.read_text(encoding="utf-8")
-    events.write_text(text.replace("title: Rescue teams arrive", f"title: {title_yaml}"), encoding="utf-8")
 
 
 # --- Hostile or broken knowledge bases -------------------------------------------------
@@ -30,7 +24,7 @@ def _set_title(kb: Path, title_yaml: str) -> None:
 
 def test_unquoted_yaml_11_words_stay_text(kz, mini_kb: Path) -> None:
     """`title: no` is the word "no", not False, all the way to JSON."""
-    _set_title(mini_kb, "no")
+    retitle_event(mini_kb, "no")
     events = json.loads(kz("--data-dir", str(mini_kb), "timeline", "-f", "json").stdout)
     assert "no" in [e["title"] for e in events]
 
@@ -38,7 +32,7 @@ def test_unquoted_yaml_11_words_stay_text(kz, mini_kb: Path) -> None:
 def test_python_tag_is_refused_and_nothing_runs(kz, mini_kb: Path, tmp_path: Path) -> None:
     """A !!python/object/apply tag fails validation with a line, and its command never runs."""
     marker = tmp_path / "pwned"
-    _set_title(mini_kb, f'!!python/object/apply:os.system ["touch {marker}"]')
+    retitle_event(mini_kb, f'!!python/object/apply:os.system ["touch {marker}"]')
     result = kz("--data-dir", str(mini_kb), "timeline")
     assert result.code == ExitCode.INVALID_KB
     assert "events.yaml:" in result.stderr
@@ -111,7 +105,7 @@ HOSTILE_TITLES = {
 def test_hostile_text_round_trips_in_json_and_csv(kz, mini_kb: Path, name: str) -> None:
     """JSON and CSV give back exactly the text the KB holds."""
     title = HOSTILE_TITLES[name]
-    _set_title(mini_kb, json.dumps(title))
+    retitle_event(mini_kb, json.dumps(title))
     events = json.loads(kz("--data-dir", str(mini_kb), "timeline", "-f", "json").stdout)
     assert title in [e["title"] for e in events]
     rows = list(csv.DictReader(io.StringIO(kz("--data-dir", str(mini_kb), "timeline", "-f", "csv").stdout)))
@@ -121,7 +115,7 @@ def test_hostile_text_round_trips_in_json_and_csv(kz, mini_kb: Path, name: str) 
 @pytest.mark.parametrize("name", sorted(HOSTILE_TITLES))
 def test_hostile_text_is_inert_in_a_table(kz, mini_kb: Path, name: str) -> None:
     """A table never carries raw control, escape or bidi characters; markup prints literally."""
-    _set_title(mini_kb, json.dumps(HOSTILE_TITLES[name]))
+    retitle_event(mini_kb, json.dumps(HOSTILE_TITLES[name]))
     table = kz(
         "--data-dir", str(mini_kb), "--no-color", "timeline", "-f", "table", env={"COLUMNS": "400"}
     ).stdout
@@ -134,7 +128,7 @@ def test_hostile_text_is_inert_in_a_table(kz, mini_kb: Path, name: str) -> None:
 
 def test_json_escapes_invisible_characters(kz, mini_kb: Path) -> None:
     """JSON keeps bidi and C1 characters as \\u escapes, so the raw bytes never reach a terminal."""
-    _set_title(mini_kb, json.dumps("abc\u202edcba\x9b"))
+    retitle_event(mini_kb, json.dumps("abc\u202edcba\x9b"))
     out = kz("--data-dir", str(mini_kb), "timeline", "-f", "json").stdout
     assert "\u202e" not in out
     assert "\\u202e" in out

@@ -174,14 +174,16 @@ def open_index(folder: Path | None = None, progress: ProgressFn = no_progress) -
         root.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, kb, rows)
     except (OSError, sqlite3.Error):
-        memory = sqlite3.connect(":memory:")
-        _fill(memory, kb, rows)
-        return memory
+        return _in_memory(kb, rows)
     _remove_stale(root, folder_key, keep=path)
-    conn = _open_cached(path, kb.fingerprint)
-    if conn is None:  # replaced under us by something that is not ours: still answer
-        conn = sqlite3.connect(":memory:")
-        _fill(conn, kb, rows)
+    # None if replaced under us by something that is not ours: still answer.
+    return _open_cached(path, kb.fingerprint) or _in_memory(kb, rows)
+
+
+def _in_memory(kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> sqlite3.Connection:
+    """An index that lives only for this run: the fallback when the cache cannot be used."""
+    conn = sqlite3.connect(":memory:")
+    _fill(conn, kb, rows)
     return conn
 
 
