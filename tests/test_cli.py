@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_KB, retitle_event
-from kzcli.cli import app
+from kzcli.cli import _command_name, app
 from kzcli.errors import ExitCode
 
 MINI = ("--data-dir", str(MINI_KB))
@@ -267,7 +267,7 @@ def test_bare_kz_shows_help(kz) -> None:
 
 def test_every_command_has_help(kz) -> None:
     """Meta-test: each registered command has a docstring and a working --help."""
-    names = [c.name or c.callback.__name__ for c in app.registered_commands]  # type: ignore[union-attr]
+    names = [_command_name(c) for c in app.registered_commands]
     assert len(names) >= 12
     for name in names:
         result = kz(name, "--help")

@@ -38,6 +38,11 @@ def test_duplicate_key_is_an_error_at_its_line() -> None:
     assert "duplicate key 'title' (first at line 2)" in caught.value.message
 
 
+def test_merge_keys_have_no_merge_meaning() -> None:
+    """`<<` is an ordinary text key (so the schema refuses it), never a merge."""
+    assert load_yaml("<<: {a: 1}\nb: 2\n") == {"<<": {"a": 1}, "b": 2}
+
+
 def test_aliases_are_refused() -> None:
     """Anchors with aliases are refused outright."""
     with pytest.raises(LoadError, match="aliases"):

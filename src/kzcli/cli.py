@@ -3,6 +3,7 @@
 This is the only module that knows about exit codes and stderr messages.
 """
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -18,7 +19,7 @@ from kzcli import __version__, exporting, queries, views
 from kzcli.dates import parse_user_date
 from kzcli.errors import BadUsage, ExitCode, InvalidKB, KzError, NoMatch, OutputError
 from kzcli.index import meta, open_index
-from kzcli.kbfiles import bundled_data_dir, read_kb
+from kzcli.kbfiles import bundled_data_dir, no_progress, read_kb
 from kzcli.render import build_progress, render
 from kzcli.views import Format, View
 
@@ -47,11 +48,9 @@ class State:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            if sys.stderr.isatty():
-                with build_progress(sys.stderr) as progress:
-                    self._conn = open_index(self.data_dir, progress)
-            else:
-                self._conn = open_index(self.data_dir)
+            shown = build_progress(sys.stderr) if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
+            with shown as progress:
+                self._conn = open_index(self.data_dir, progress)
         return self._conn
 
 
@@ -449,6 +448,11 @@ def validate(
     print(f"ok: {target}: {summary}; schema, references{checked} are valid")
 
 
+def _command_name(command: typer.models.CommandInfo) -> str:
+    """The name Typer gives a registered command (an explicit name, else the function's, dashed)."""
+    return command.name or typer.main.get_command_name(getattr(command.callback, "__name__", ""))
+
+
 def _invoked_command(argv: list[str]) -> str | None:
     """The subcommand named on the command line, skipping global options and their values."""
     args = iter(argv)
@@ -468,7 +472,7 @@ def main() -> None:
     # A run needs only the command it invokes; help and completion still see them all.
     everything = app.registered_commands
     name = None if "_KZ_COMPLETE" in os.environ else _invoked_command(sys.argv[1:])
-    chosen = [c for c in everything if (c.name or getattr(c.callback, "__name__", "")) == name]
+    chosen = [c for c in everything if _command_name(c) == name]
     if chosen:
         app.registered_commands = chosen
     try:

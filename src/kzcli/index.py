@@ -134,15 +134,13 @@ def _stamped_fingerprint(stamp: Path, now: dict[str, list[int]]) -> str | None:
 
 def _write_stamp(stamp: Path, files: dict[str, list[int]], fingerprint: str) -> None:
     """Best effort: remember the fingerprint of these exact files."""
-    temp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
-    try:
+    from kzcli.atomic import replaced_atomically  # only runs when the KB was read in full anyway
+
+    record = {"files": files, "fingerprint": fingerprint, "written_ns": time.time_ns()}
+    with contextlib.suppress(OSError):
         stamp.parent.mkdir(parents=True, exist_ok=True)
-        record = {"files": files, "fingerprint": fingerprint, "written_ns": time.time_ns()}
-        temp.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temp, stamp)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        with replaced_atomically(stamp) as temp:
+            temp.write_text(json.dumps(record), encoding="utf-8")
 
 
 def open_index(folder: Path | None = None, progress: ProgressFn = no_progress) -> sqlite3.Connection:
@@ -207,7 +205,7 @@ def _remove_stale(root: Path, folder_key: str, keep: Path) -> None:
         if old != keep:
             with contextlib.suppress(OSError):
                 old.unlink()
-    for temp in root.glob(".kb-*.tmp"):
+    for temp in root.glob(".*.tmp"):
         with contextlib.suppress(OSError):
             if time.time() - temp.stat().st_mtime > 3600:
                 temp.unlink()
