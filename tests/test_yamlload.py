@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from kzcli import yamlload
 from kzcli.yamlload import LoadError, load_yaml
 
 pytestmark = pytest.mark.hostile
@@ -79,3 +80,76 @@ def test_mappings_remember_their_lines() -> None:
     data = load_yaml("- id: a\n  title: x\n- id: b\n")
     assert data[1].line == 3
     assert data[0].key_lines == {"id": 1, "title": 2}
+
+
+def test_explicit_core_tags_must_fit_their_type() -> None:
+    """`!!int abc` is a load error at its line, not a crash; `!!int "12"` is 12."""
+    with pytest.raises(LoadError, match="'abc' is not a valid int") as caught:
+        load_yaml("a: 1\nb: !!int abc\n")
+    assert caught.value.line == 2
+    assert load_yaml('a: !!int "12"\nb: !!str 5\n') == {"a": 12, "b": "5"}
+
+
+def _items(count: int, extra: str = "") -> str:
+    """A top-level block sequence of `count` small records, with comments, blank lines and block text."""
+    lines = ["# generated for a test", ""]
+    for i in range(count):
+        lines += [f"- id: item-{i}", f"  title: Item {i}", "  note: |", f"    line one of {i}", ""]
+        lines += ["    - not an item"]
+        lines += [f"  tags: [a, b{i}]", "  # a comment", ""]
+    return "\n".join(lines) + extra
+
+
+def _with_lines(value: object) -> object:
+    """The data plus every mapping's own line and key lines, so two loads can be compared exactly."""
+    if isinstance(value, list):
+        return [_with_lines(v) for v in value]
+    if isinstance(value, dict):
+        inner = {k: _with_lines(v) for k, v in value.items()}
+        return (getattr(value, "line", None), getattr(value, "key_lines", None), inner)
+    return value
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make tiny texts take the part-by-part path (and the forked worker), three items a part."""
+    monkeypatch.setattr(yamlload, "PART_THRESHOLD", 10)
+    monkeypatch.setattr(yamlload, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(yamlload, "ITEMS_PER_PART", 3)
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_loading_by_parts_gives_the_whole_file_result_and_lines() -> None:
+    """A sequence loaded in parts (some in a forked worker) equals a whole-file parse, lines included."""
+    text = _items(20)
+    assert yamlload._item_parts(text) is not None
+    assert _with_lines(load_yaml(text)) == _with_lines(yamlload._load(text))
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("- id: late\n  id: again\n", "duplicate key 'id'"),
+        ("- &x {id: a}\n- *x\n", "aliases"),
+        ("- id: [unclosed\n", "expected"),
+        ("...\n- id: next-document\n", "document start"),
+    ],
+)
+def test_an_error_in_a_late_part_is_reported_as_a_whole_parse_would(tail: str, message: str) -> None:
+    """Errors found part by part are re-reported from the whole text: same message, same line."""
+    text = _items(20, "\n" + tail)
+    with pytest.raises(LoadError) as by_parts:
+        load_yaml(text)
+    with pytest.raises(LoadError) as whole:
+        yamlload._load(text)
+    assert message in by_parts.value.message
+    assert (by_parts.value.line, by_parts.value.message) == (whole.value.line, whole.value.message)
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_file_that_is_not_a_plain_sequence_is_parsed_whole() -> None:
+    """A mapping at the top, or text with carriage returns, is never cut into parts."""
+    assert yamlload._item_parts("events:\n" + _items(5)) is None
+    assert yamlload._item_parts(_items(5).replace("\n", "\r\n")) is None
+    assert load_yaml(_items(5).replace("\n", "\r\n")) == load_yaml(_items(5))

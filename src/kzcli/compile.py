@@ -148,12 +148,13 @@ def rows_from(kb: KnowledgeBase) -> Rows:
             rows["search"].append((kind, record["id"], record["name"], text))
 
     events = [_event_doc(e) for e in rec["events"]]
+    spans = {doc["id"]: _event_span(doc) for doc in events}
 
     def order(doc: dict[str, Any]) -> tuple[str, int, int, str]:
-        return (_event_span(doc)[0], precision(doc["date"]), _TIME_ORDER[doc["time"]], doc["id"])
+        return (spans[doc["id"]][0], precision(doc["date"]), _TIME_ORDER[doc["time"]], doc["id"])
 
     for i, doc in enumerate(sorted(events, key=order)):
-        start, end = _event_span(doc)
+        start, end = spans[doc["id"]]
         rows["events"].append((doc["id"], i, start, end, int(doc["disputed"]), _dump(doc)))
         for kind in ("places", "actors", "tags"):
             rows["event_links"].extend((doc["id"], kind[:-1], target) for target in doc[kind])
