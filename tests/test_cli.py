@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_KB, retitle_event
+from kzcli import queries
 from kzcli.cli import _command_name, app
 from kzcli.errors import ExitCode
 
@@ -213,6 +214,20 @@ def test_search_ranks_hits_with_type_and_id(kz) -> None:
     assert {(h["type"], h["id"]) for h in hits} >= {("excerpt", "deaths-volunteers")}
     prefix = json.loads(kz(*MINI, "search", "rescu", "-f", "json").stdout)
     assert prefix[0]["id"] == "rescue-teams-arrive"
+
+
+def test_search_with_too_many_matches_ranks_a_bounded_set_and_says_so(kz, monkeypatch) -> None:
+    """Past RANKED_AT_MOST matches, only the first ones are ranked, and stderr says so; stdout stays clean."""
+    everything = json.loads(kz(*MINI, "search", "the", "-n", "100", "-f", "json").stdout)
+    assert len(everything) > 3
+    assert kz(*MINI, "search", "the", "-f", "json").stderr == ""
+    monkeypatch.setattr(queries, "RANKED_AT_MOST", 3)
+    bounded = kz(*MINI, "search", "the", "-n", "100", "-f", "json")
+    hits = json.loads(bounded.stdout)
+    assert len(hits) == 3
+    assert {h["id"] for h in hits} <= {h["id"] for h in everything}
+    assert bounded.stderr.startswith("kz: note: more than 3 entries match;")
+    assert bounded.code == ExitCode.OK
 
 
 def test_evidence_adds_paragraph_and_excerpt(kz) -> None:

@@ -381,7 +381,13 @@ def search(
     fmt: FormatOption = None,
 ) -> None:
     """Full-text search across events, actors, places, figures, statements and excerpts."""
-    emit(ctx, views.search(queries.search(_state(ctx).conn, text, limit)), fmt)
+    hits, ranked = queries.search(_state(ctx).conn, text, limit)
+    if ranked is not None:
+        _say(
+            f"kz: note: more than {ranked:,} entries match; these hits are the best of the first {ranked:,}"
+            " (records before excerpts). Add words to narrow the search."
+        )
+    emit(ctx, views.search(hits), fmt)
 
 
 @app.command()

@@ -105,7 +105,18 @@ def _open_cached(path: Path, fingerprint: str) -> sqlite3.Connection | None:
 
 # The modules whose code decides what an index contains: a change to any of
 # them (an upgrade, or a developer's edit) must not reuse an older index.
-_BUILD_MODULES = ("compile", "validate", "schema", "yamlload", "display", "textnorm", "dates", "kbfiles")
+_BUILD_MODULES = (
+    "compile",
+    "index",
+    "validate",
+    "schema",
+    "yamlload",
+    "gcpause",
+    "display",
+    "textnorm",
+    "dates",
+    "kbfiles",
+)
 
 
 def _build_code_key() -> str:

@@ -204,21 +204,36 @@ def source_detail(conn: sqlite3.Connection, source_id: str) -> Record:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def search(conn: sqlite3.Connection, text: str, limit: int) -> list[Record]:
-    """Ranked full-text hits across records and excerpts (SQLite FTS5, bm25)."""
+# bm25 is computed for every row a query ranks. A word found in most of a very
+# large KB would make one search rank all of it, so past this many matches only
+# the first ones in index order (sources, actors, places, events, figures,
+# statements, then excerpts) are ranked.
+RANKED_AT_MOST = 10_000
+
+
+def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record], int | None]:
+    """Ranked full-text hits across records and excerpts (SQLite FTS5, bm25).
+
+    Also returns how many matches were ranked when the matches were too many to
+    rank them all (None when every match was ranked).
+    """
     words = _WORD.findall(text)
     if not words:
         raise BadUsage("search: give at least one word (letters or digits)")
     query = " ".join(f'"{w}"*' for w in words[:32])
+    bound = conn.execute(
+        "SELECT rowid FROM search WHERE search MATCH ? LIMIT 1 OFFSET ?", (query, RANKED_AT_MOST)
+    ).fetchone()
     rows = conn.execute(
-        "SELECT kind, record_id, label, snippet(search, 3, '', '', '…', 16), bm25(search) "
-        "FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
-        (query, limit),
+        "SELECT kind, record_id, label, snippet(search, 3, '', '', '…', 16), bm25(search) AS score "
+        "FROM search WHERE search MATCH ? AND rowid < ? ORDER BY score LIMIT ?",
+        (query, bound[0] if bound else 2**63 - 1, limit),
     )
-    return [
+    hits = [
         {"type": kind, "id": rid, "label": label, "match": snippet, "score": round(-score, 3)}
         for kind, rid, label, snippet, score in rows
     ]
+    return hits, RANKED_AT_MOST if bound else None
 
 
 def disputes(conn: sqlite3.Connection) -> list[Record]:
