@@ -200,7 +200,7 @@ def test_disputes_list_each_side_with_citation(kz) -> None:
 def test_sources_count_facts_and_source_lists_them(kz) -> None:
     """`kz sources` counts citing facts; `kz source ID` lists them with paragraphs."""
     counts = {s["id"]: s["facts"] for s in json.loads(kz(*MINI, "sources", "-f", "json").stdout)}
-    assert counts == {"alpha": 9, "beta": 4}
+    assert counts == {"alpha": 10, "beta": 4}
     detail = json.loads(kz(*MINI, "source", "A", "-f", "json").stdout)
     assert detail["id"] == "alpha"
     assert {"type": "figure", "id": "deaths-official", "paragraph": 2} in [
@@ -270,7 +270,7 @@ def test_version_names_kb_fingerprint_and_fact_count(kz) -> None:
     """--version gives kz's version, the KB fingerprint and its fact count."""
     out = kz(*MINI, "--version").stdout
     assert out.startswith("kz ")
-    assert "facts (2 sources, 3 events, 2 actors, 1 places, 4 figures, 1 statements)" in out
+    assert "facts (2 sources, 3 events, 3 actors, 1 places, 4 figures, 1 statements)" in out
 
 
 def test_bare_kz_shows_help(kz) -> None:

@@ -22,7 +22,7 @@ def test_fixture_kb_is_valid_with_excerpts_checked(kz) -> None:
     """The fixture KB passes, excerpts included, and the summary counts records."""
     result = kz("validate", str(MINI_KB), "--sources-dir", str(MINI_TEXTS))
     assert result.code == ExitCode.OK
-    assert "2 sources, 3 events, 2 actors, 1 places, 4 figures" in result.stdout
+    assert "2 sources, 3 events, 3 actors, 1 places, 4 figures" in result.stdout
 
 
 def test_excerpt_not_in_cited_paragraph_is_reported(kz, mini_kb: Path) -> None:
@@ -31,7 +31,7 @@ def test_excerpt_not_in_cited_paragraph_is_reported(kz, mini_kb: Path) -> None:
     result = kz("validate", str(mini_kb), "--sources-dir", str(MINI_TEXTS))
     assert result.code == ExitCode.INVALID_KB
     assert (
-        "figures.yaml:11: deaths-official: citations.0.excerpt: not found verbatim in alpha paragraph 2"
+        "figures.yaml:12: deaths-official: citations.0.excerpt: not found verbatim in alpha paragraph 2"
         in (result.stderr)
     )
 
@@ -86,7 +86,7 @@ def test_missing_text_for_a_fingerprint_is_reported(kz, tmp_path: Path) -> None:
             "figures.yaml",
             "qualifier: over",
             "qualifier: roughly",
-            "figures.yaml:16: deaths-volunteers: qualifier",
+            "figures.yaml:17: deaths-volunteers: qualifier",
         ),
         ("figures.yaml", "value: 30", 'value: "30"', "deaths-volunteers: value"),
         ("actors.yaml", "type: person", "type: robot", "actors.yaml:3: dana-reyes: type"),

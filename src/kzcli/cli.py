@@ -4,8 +4,10 @@ This is the only module that knows about exit codes and stderr messages.
 """
 
 import contextlib
+import datetime as dt
 import functools
 import os
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -15,9 +17,9 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from kzcli import __version__, exporting, queries, views
+from kzcli import __version__, charts, exporting, queries, research, research_views, views
 from kzcli.dates import parse_user_date
-from kzcli.errors import BadUsage, ExitCode, InvalidKB, KzError, NoMatch, OutputError
+from kzcli.errors import BadUsage, DisputedFacts, ExitCode, InvalidKB, KzError, NoMatch, OutputError
 from kzcli.index import meta, open_index
 from kzcli.kbfiles import bundled_data_dir, no_progress, read_kb
 from kzcli.render import build_progress, render
@@ -35,6 +37,8 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEMS_SHOWN = 20
+CHART_FIRST_DAY, CHART_LAST_DAY = "2022-01-01", "2022-01-11"
+MAX_CHART_DAYS = 366
 
 
 class State:
@@ -107,16 +111,22 @@ def handles_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _pick_format(fmt: Format | None) -> Format:
+def _pick_format(fmt: Format | None, view: View) -> Format:
     if fmt is not None:
         return fmt
-    return Format.table if sys.stdout.isatty() else Format.tsv
+    # A chart stays a chart when piped, drawn in ASCII (see _chart_style).
+    return Format.table if sys.stdout.isatty() or view.text is not None else Format.tsv
 
 
-def emit(ctx: typer.Context, view: View, fmt: Format | None) -> None:
-    """Render a view to stdout; write failures become OutputError (exit 4)."""
+def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None = None) -> None:
+    """Render a view to stdout, keeping only `fields` if given; write failures exit 4."""
+    if fields is not None:
+        if not fields.strip():
+            print("\n".join(view.flat.columns))
+            return
+        view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
     try:
-        render(view, _pick_format(fmt), sys.stdout, color=_state(ctx).color)
+        render(view, _pick_format(fmt, view), sys.stdout, color=_state(ctx).color)
         sys.stdout.flush()
     except BrokenPipeError:
         raise
@@ -144,6 +154,24 @@ FormatOption = Annotated[
         case_sensitive=False,
         help="table at a terminal, tsv when piped; also csv, json, jsonl, md.",
     ),
+]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="NAME,...",
+        help="Only these fields, in this order, in every format; a bare --fields lists the names.",
+    ),
+]
+MinSourcesOption = Annotated[
+    int, typer.Option("--min-sources", min=1, metavar="N", help="Only facts that at least N sources support.")
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Exit 5 (after printing) if any fact shown is disputed between sources."),
+]
+ChartOption = Annotated[
+    bool, typer.Option("--chart", help="Draw a chart: Unicode at a terminal, plain ASCII when piped.")
 ]
 EvidenceOption = Annotated[
     bool,
@@ -194,6 +222,19 @@ def root(
         raise typer.Exit(0)
 
 
+def _chart_style() -> tuple[charts.Style, int]:
+    """Unicode glyphs at a terminal, ASCII in a pipe; the terminal's width (COLUMNS), else 100."""
+    width = shutil.get_terminal_size((100, 24)).columns
+    return (charts.UNICODE if sys.stdout.isatty() else charts.ASCII), width
+
+
+def _refuse_disputed(count: int, noun: str) -> None:
+    """--strict: the answer is out; now fail if any of it is disputed."""
+    if count:
+        plural = f"{count} {noun}s shown are" if count > 1 else f"1 {noun} shown is"
+        raise DisputedFacts(f"--strict: {plural} disputed between sources (see kz disputes)")
+
+
 def _links(
     state: State, actor: str | None, place: str | None, source: str | None, tag: str | None
 ) -> dict[str, str]:
@@ -227,18 +268,40 @@ def timeline(
         str | None, typer.Option(help="Only events this source reports.", autocompletion=_complete("source"))
     ] = None,
     tag: Annotated[str | None, typer.Option(help="Only events with this tag.")] = None,
+    min_sources: MinSourcesOption = 1,
+    strict: StrictOption = False,
+    chart: Annotated[
+        bool,
+        typer.Option(
+            "--chart",
+            help="Draw a day-by-day strip (1-11 January 2022 unless --from/--to); ASCII when piped.",
+        ),
+    ] = False,
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
     """What happened and when, in date order. Disputed dates show each source's version."""
     state = _state(ctx)
+    if chart:
+        start, end = start or CHART_FIRST_DAY, end or CHART_LAST_DAY
     low = parse_user_date("--from", start)[0] if start else "0000-01-01"
     high = parse_user_date("--to", end)[1] if end else "9999-12-31"
     if low > high:
         raise BadUsage(f"--from {start} is after --to {end}")
     events = queries.timeline(state.conn, start=low, end=high, links=_links(state, actor, place, source, tag))
-    places = queries.names_of(state.conn, "place", {p for e in events for p in e["places"]})
-    emit(ctx, views.timeline(events, places, queries.source_docs(state.conn), evidence), fmt)
+    events = research.with_min_sources(events, min_sources)
+    sources = queries.source_docs(state.conn)
+    if chart:
+        if (dt.date.fromisoformat(high) - dt.date.fromisoformat(low)).days >= MAX_CHART_DAYS:
+            raise BadUsage(f"--chart draws at most {MAX_CHART_DAYS} days; narrow --from/--to")
+        view = charts.timeline_view(events, sources, low, high, *_chart_style())
+    else:
+        places = queries.names_of(state.conn, "place", {p for e in events for p in e["places"]})
+        view = views.timeline(events, places, sources, evidence)
+    emit(ctx, view, fmt, fields)
+    if strict:
+        _refuse_disputed(sum(e["disputed"] for e in events), "event date")
 
 
 def _profile(ctx: typer.Context, kind: str, name: str, fmt: Format | None, evidence: bool) -> None:
@@ -280,11 +343,13 @@ class ActorType(str, Enum):
 def actors(
     ctx: typer.Context,
     type_: Annotated[ActorType | None, typer.Option("--type", help="Only this type of actor.")] = None,
+    min_sources: MinSourcesOption = 1,
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """List every actor."""
     docs = queries.listing(_state(ctx).conn, "actor", type_.value if type_ else None)
-    emit(ctx, views.listing("actor", docs), fmt)
+    emit(ctx, views.listing("actor", research.with_min_sources(docs, min_sources)), fmt, fields)
 
 
 @app.command()
@@ -304,15 +369,24 @@ def place(
 
 @app.command()
 @handles_errors
-def places(ctx: typer.Context, fmt: FormatOption = None) -> None:
+def places(
+    ctx: typer.Context,
+    min_sources: MinSourcesOption = 1,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
     """List every place."""
-    emit(ctx, views.listing("place", queries.listing(_state(ctx).conn, "place")), fmt)
+    docs = research.with_min_sources(queries.listing(_state(ctx).conn, "place"), min_sources)
+    emit(ctx, views.listing("place", docs), fmt, fields)
 
 
 @app.command()
 @handles_errors
 def figures(
     ctx: typer.Context,
+    metric_names: Annotated[
+        list[str] | None, typer.Argument(metavar="[METRIC]...", help="Metrics to show (see kz figures).")
+    ] = None,
     casualties: Annotated[bool, typer.Option("--casualties", help="Deaths and injuries.")] = False,
     deaths: Annotated[bool, typer.Option("--deaths", help="Deaths only.")] = False,
     injured: Annotated[bool, typer.Option("--injured", help="Injuries only.")] = False,
@@ -321,34 +395,67 @@ def figures(
     metric: Annotated[
         list[str] | None, typer.Option("--metric", help="Any metric by name; repeatable.")
     ] = None,
+    by_source: Annotated[
+        bool, typer.Option("--by-source", help="One row per scope, one column per source, then the spread.")
+    ] = False,
+    attributed: Annotated[
+        str | None,
+        typer.Option(
+            "--attributed-to",
+            help="Only figures a source attributes to this actor (e.g. officials).",
+            autocompletion=_complete("actor"),
+        ),
+    ] = None,
+    min_sources: MinSourcesOption = 1,
+    strict: StrictOption = False,
+    chart: ChartOption = False,
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
     """How many were killed, injured, arrested or deployed, with every source's number."""
-    wanted = list(metric or [])
+    wanted = [*(metric_names or []), *(metric or [])]
     wanted += list(queries.CASUALTY_METRICS) if casualties else []
     flags = (("deaths", deaths), ("injured", injured), ("arrests", arrests), ("troops", troops))
     wanted += [name for name, chosen in flags if chosen]
     state = _state(ctx)
-    if not wanted:
-        emit(ctx, views.metric_summary(queries.metric_summary(state.conn)), fmt)
+    if not wanted and not attributed:
+        if by_source or chart:
+            raise BadUsage("name a metric to compare: kz figures deaths --by-source (see kz figures)")
+        emit(ctx, views.metric_summary(queries.metric_summary(state.conn)), fmt, fields)
         return
     known = set(queries.metrics(state.conn))
     unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
     if unknown:
         raise NoMatch(f"no figures for metric {unknown[0]!r}; known metrics: {', '.join(sorted(known))}")
-    rows = queries.figures(state.conn, list(dict.fromkeys(wanted)))
-    places = queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]})
-    emit(
-        ctx, views.figures(rows, queries.spread(rows), places, queries.source_docs(state.conn), evidence), fmt
-    )
+    rows = queries.figures(state.conn, list(dict.fromkeys(wanted or sorted(known))))
+    if attributed:
+        rows = research.attributed_to(rows, queries.resolve(state.conn, "actor", attributed))
+    rows = research.with_min_sources(rows, min_sources)
+    names = {
+        "place": queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]}),
+        "actor": queries.names_of(
+            state.conn, "actor", {f["attributed_to"] for f in rows if f["attributed_to"]}
+        ),
+    }
+    sources = queries.source_docs(state.conn)
+    if chart:
+        view = charts.figures_view(rows, sources, names["actor"], *_chart_style())
+    elif by_source:
+        view = research_views.by_source(research.by_source(rows), sources, names["actor"])
+    else:
+        view = views.figures(rows, queries.spread(rows), names, sources, evidence)
+    emit(ctx, view, fmt, fields)
+    if strict:
+        contested = queries.disputed_figure_ids(state.conn)
+        _refuse_disputed(sum(f["id"] in contested for f in rows), "figure")
 
 
 @app.command()
 @handles_errors
-def sources(ctx: typer.Context, fmt: FormatOption = None) -> None:
+def sources(ctx: typer.Context, fmt: FormatOption = None, fields: FieldsOption = None) -> None:
     """List the source documents with their metadata and how many facts cite each."""
-    emit(ctx, views.sources(queries.sources(_state(ctx).conn)), fmt)
+    emit(ctx, views.sources(queries.sources(_state(ctx).conn)), fmt, fields)
 
 
 @app.command()
@@ -379,6 +486,7 @@ def search(
         int, typer.Option("--limit", "-n", min=1, max=10000, help="At most this many hits.")
     ] = 20,
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """Full-text search across events, actors, places, figures, statements and excerpts."""
     hits, ranked = queries.search(_state(ctx).conn, text, limit)
@@ -387,15 +495,20 @@ def search(
             f"kz: note: more than {ranked:,} entries match; these hits are the best of the first {ranked:,}"
             " (records before excerpts). Add words to narrow the search."
         )
-    emit(ctx, views.search(hits), fmt)
+    emit(ctx, views.search(hits), fmt, fields)
 
 
 @app.command()
 @handles_errors
-def disputes(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption = False) -> None:
+def disputes(
+    ctx: typer.Context,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
     """Every place where the sources disagree, on a figure or on a date, side by side."""
     conn = _state(ctx).conn
-    emit(ctx, views.disputes(queries.disputes(conn), queries.source_docs(conn), evidence), fmt)
+    emit(ctx, views.disputes(queries.disputes(conn), queries.source_docs(conn), evidence), fmt, fields)
 
 
 class ExportFormat(str, Enum):

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     INVALID_KB = 3
     OUTPUT = 4
+    DISPUTED = 5
     INTERRUPTED = 130
 
 
@@ -53,3 +54,9 @@ class OutputError(KzError):
     """Standard output could not be written (closed pipe, full disk)."""
 
     exit_code = ExitCode.OUTPUT
+
+
+class DisputedFacts(KzError):
+    """--strict: the answer was printed, but some fact in it is disputed between sources."""
+
+    exit_code = ExitCode.DISPUTED

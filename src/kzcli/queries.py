@@ -236,6 +236,15 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
     return hits, RANKED_AT_MOST if bound else None
 
 
+def disputed_figure_ids(conn: sqlite3.Connection) -> set[str]:
+    """Every figure that is one side of a recorded figure dispute."""
+    return {
+        c["figure"]
+        for d in _docs(conn, "SELECT doc FROM disputes WHERE kind = 'figure'")
+        for c in d["claims"]
+    }
+
+
 def disputes(conn: sqlite3.Connection) -> list[Record]:
     """Every recorded disagreement between sources."""
     return _docs(conn, "SELECT doc FROM disputes ORDER BY ord")

@@ -58,6 +58,9 @@ def render(view: View, fmt: Format, out: TextIO, *, color: bool) -> None:
     elif fmt is Format.jsonl:
         items = view.data if isinstance(view.data, list) else [view.data]
         out.writelines(to_json(item, indent=None) + "\n" for item in items)
+    elif fmt is Format.table and view.text is not None:
+        # A chart is one line per row: a control character in a title must not break it.
+        out.writelines(inert(line) + "\n" for line in view.text)
     elif fmt is Format.table:
         _draw_tables(view, out, color=color)
     else:

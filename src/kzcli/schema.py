@@ -226,6 +226,9 @@ class Figure(_Record):
     # Figures worded differently (deaths vs "casualties") that count the same thing share a
     # group, so disputes compare them; without one, metric, scope and place decide.
     group: Id | None = None
+    # Who the figure comes from (an actor id), when the text names an originator apart
+    # from the document itself: "officially almost 8,000" -> kazakh-officials.
+    attributed_to: Id | None = None
     note: Text | None = None
     citations: Citations
 

@@ -169,11 +169,17 @@ def _reference_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> 
                             record["id"],
                             f"{target}.{i}: unknown {target[:-1]} {ref!r}",
                         )
-            place = record.get("place") if kind == "figures" else None
-            if place is not None and place not in known["places"]:
-                check.report(
-                    kind, _located_line(raw, ("place",)), record["id"], f"place: unknown place {place!r}"
-                )
+            if kind != "figures":
+                continue
+            for ref_field, target in (("place", "places"), ("attributed_to", "actors")):
+                ref = record.get(ref_field)
+                if ref is not None and ref not in known[target]:
+                    check.report(
+                        kind,
+                        _located_line(raw, (ref_field,)),
+                        record["id"],
+                        f"{ref_field}: unknown {target[:-1]} {ref!r}",
+                    )
 
 
 def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sources_dir: Path) -> None:

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 from kzcli.display import event_date, figure_value
+from kzcli.errors import BadUsage
 
 Record = dict[str, Any]
 
@@ -43,6 +44,8 @@ class View:
     flat: Table
     legend: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Pre-drawn lines (a chart) that replace the tables in table output.
+    text: list[str] | None = None
 
 
 def source_keys(sources: list[Record]) -> dict[str, str]:
@@ -65,7 +68,7 @@ def _evidence(citations: list[Record], sep: str, keys: dict[str, str] | None = N
     )
 
 
-def _legend(sources: list[Record], used: set[str]) -> list[tuple[str, str]]:
+def legend(sources: list[Record], used: set[str]) -> list[tuple[str, str]]:
     entries = []
     for source in sources:
         if source["id"] in used:
@@ -147,7 +150,7 @@ def timeline(events: list[Record], places: dict[str, str], sources: list[Record]
             f"{disputed} event date{'s are' if disputed > 1 else ' is'} disputed between sources; "
             "each source's date is shown (see kz disputes)."
         )
-    return View(events, [human], flat, _legend(sources, _used(cites)), notes)
+    return View(events, [human], flat, legend(sources, _used(cites)), notes)
 
 
 def _role_text(role: Record) -> str:
@@ -202,7 +205,7 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
             *[s["citations"] for s in statements],
         ]
         flat_rows += [["evidence", _evidence(c, " | ")] for c in own]
-    return View(doc, tables, Table(["field", "value"], flat_rows), _legend(sources, set(doc["sources"])))
+    return View(doc, tables, Table(["field", "value"], flat_rows), legend(sources, set(doc["sources"])))
 
 
 def listing(kind: str, docs: list[Record]) -> View:
@@ -229,18 +232,46 @@ def _figure_cells(f: Record, places: dict[str, str]) -> list[str]:
     ]
 
 
+def _reported_by(figure: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
+    """'A, B', or 'City officials, via A' when the source attributes the figure to someone."""
+    cited = _cite_keys(figure["citations"], keys)
+    origin = figure.get("attributed_to")
+    return f"{originators.get(origin, origin)}, via {cited}" if origin else cited
+
+
 def figures(
-    rows: list[Record], spreads: list[Record], places: dict[str, str], sources: list[Record], evidence: bool
+    rows: list[Record],
+    spreads: list[Record],
+    names: dict[str, dict[str, str]],
+    sources: list[Record],
+    evidence: bool,
 ) -> View:
-    """Each figure with its qualifier, scope, date, place and source, then the spread per group."""
+    """Each figure with its qualifier, scope, date, place and source, then the spread per group.
+
+    `names` maps "place" and "actor" ids to display names.
+    """
     cites = [f["citations"] for f in rows]
     keys = source_keys(sources)
+    places, originators = names["place"], names["actor"]
     human = Table(
         ["Metric", "Value", "Scope", "As of", "Place", "Sources", "Note"],
-        [[*_figure_cells(f, places), _cite_keys(f["citations"], keys), f["note"] or ""] for f in rows],
+        [[*_figure_cells(f, places), _reported_by(f, keys, originators), f["note"] or ""] for f in rows],
     )
     flat = Table(
-        ["id", "metric", "value", "qualifier", "unit", "shown", "scope", "as_of", "place", "sources", "note"],
+        [
+            "id",
+            "metric",
+            "value",
+            "qualifier",
+            "unit",
+            "shown",
+            "scope",
+            "as_of",
+            "place",
+            "sources",
+            "attributed_to",
+            "note",
+        ],
         [
             [
                 f["id"],
@@ -253,6 +284,7 @@ def figures(
                 f["as_of"] or "",
                 f["place"] or "",
                 _cite_ids(f["citations"]),
+                f.get("attributed_to") or "",
                 f["note"] or "",
             ]
             for f in rows
@@ -261,7 +293,7 @@ def figures(
     if evidence:
         _with_evidence(human, cites, keys)
         _with_evidence(flat, cites)
-    return View(rows, [human], flat, _legend(sources, _used(cites)), [_spread_line(s) for s in spreads])
+    return View(rows, [human], flat, legend(sources, _used(cites)), [_spread_line(s) for s in spreads])
 
 
 def _spread_line(s: Record) -> str:
@@ -448,4 +480,29 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
     notes = [
         f"{len(items)} disagreement{'s' if len(items) != 1 else ''} between sources; none is resolved by kz."
     ]
-    return View(items, [human], flat, _legend(sources, {c["source"] for _, c in rows}), notes)
+    return View(items, [human], flat, legend(sources, {c["source"] for _, c in rows}), notes)
+
+
+def select_fields(view: View, wanted: list[str]) -> View:
+    """The view cut down to `wanted` fields, in that order; JSON keeps each value's own type.
+
+    The names are the TSV/CSV columns. Where a view's records match its rows one
+    to one, JSON takes the typed value from the record; otherwise the row's text.
+    """
+    available = view.flat.columns
+    unknown = [name for name in wanted if name not in available]
+    if unknown:
+        raise BadUsage(f"--fields: unknown field {unknown[0]!r}; available: {', '.join(available)}")
+    positions = [available.index(name) for name in wanted]
+    rows = [[row[i] for i in positions] for row in view.flat.rows]
+    records = view.data if isinstance(view.data, list) else [view.data]
+    typed = len(records) == len(rows) and all(isinstance(r, dict) for r in records)
+    data = [
+        {
+            name: record[name] if typed and name in record else row[i]
+            for name, i in zip(wanted, range(len(wanted)), strict=True)
+        }
+        for record, row in zip(records if typed else rows, rows, strict=True)
+    ]
+    flat = Table(wanted, rows)
+    return View(data, [flat], flat, notes=view.notes)

@@ -1,0 +1,222 @@
+"""Terminal charts drawn as plain lines of text: figures as bars, the timeline as a day strip.
+
+No rich here: a chart is a list of strings, in Unicode at a terminal and in
+ASCII when piped, so it reads the same in a log file, a pager or LC_ALL=C.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kzcli.research import Record, by_source
+from kzcli.views import Table, View, source_keys
+
+# Qualifiers whose true value lies above or below the number drawn.
+_ABOVE = {"over", "more_than", "at_least"}
+_BELOW = {"nearly", "almost", "up_to"}
+MIN_BAR = 10
+
+
+@dataclass(frozen=True)
+class Style:
+    """The glyphs a chart is drawn with."""
+
+    full: str
+    disputed: str
+    above: str
+    below: str
+    about: str
+    key_event: str
+    dash: str
+    ellipsis: str
+
+    def marker(self, qualifier: str) -> str:
+        if qualifier in _ABOVE:
+            return self.above
+        if qualifier in _BELOW:
+            return self.below
+        return self.about if qualifier == "about" else ""
+
+
+UNICODE = Style(
+    full="█", disputed="░", above="▶", below="◀", about="~", key_event="◆", dash="—", ellipsis="…"
+)
+ASCII = Style(
+    full="#", disputed=":", above=">", below="<", about="~", key_event="*", dash="-", ellipsis="..."
+)
+# Fixed English names: strftime's would follow the C library's locale.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _bar(value: float, top: float, width: int, glyph: str) -> str:
+    if top <= 0 or value <= 0:
+        return ""
+    return glyph * max(1, round(width * value / top))
+
+
+def figure_lines(
+    figures: list[Record], sources: list[Record], originators: dict[str, str], style: Style, width: int
+) -> list[str]:
+    """Per compared set, one bar per source's figure; a qualifier marks the bar's end."""
+    keys = source_keys(sources)
+    rows = by_source(figures)
+    lines: list[str] = []
+    for row in rows:
+        bars = [
+            (keys.get(source, source), claim) for source, claims in row["cells"].items() for claim in claims
+        ]
+        label_width = max(len(key) for key, _ in bars)
+        texts = [_claim_text(claim, originators) for _, claim in bars]
+        room = max(MIN_BAR, width - label_width - max(len(t) for t in texts) - 6)
+        top = max(float(claim["value"]) for _, claim in bars)
+        flag = f" {style.dash} contested" if row["contested"] else ""
+        lines.append(f"{row['subject']}{flag}")
+        for (key, claim), text in zip(bars, texts, strict=True):
+            bar = _bar(float(claim["value"]), top, room, style.full) + style.marker(claim["qualifier"])
+            lines.append(f"  {key:<{label_width}}  {bar} {text}")
+        lines.append("")
+    lines.append(
+        f"{style.above} the source says more than the number (over, more than, at least)   "
+        f"{style.below} less (nearly, almost, up to)   {style.about} about"
+    )
+    return lines
+
+
+def _claim_text(claim: Record, originators: dict[str, str]) -> str:
+    text = str(claim["shown"])
+    if claim["as_of"]:
+        text += f" (as of {claim['as_of']})"
+    if claim["attributed_to"]:
+        text += f", {originators.get(claim['attributed_to'], claim['attributed_to'])}"
+    return text
+
+
+def figures_view(
+    figures: list[Record], sources: list[Record], originators: dict[str, str], style: Style, width: int
+) -> View:
+    """The figure bars as text, with the bars' data for JSON and TSV."""
+    rows = by_source(figures)
+    keys = source_keys(sources)
+    bars = [
+        {
+            "subject": row["subject"],
+            "source": source,
+            "key": keys.get(source, source),
+            **claim,
+            "contested": row["contested"],
+        }
+        for row in rows
+        for source, claims in row["cells"].items()
+        for claim in claims
+    ]
+    columns = [
+        "subject",
+        "source",
+        "figure",
+        "value",
+        "qualifier",
+        "unit",
+        "shown",
+        "as_of",
+        "attributed_to",
+        "contested",
+    ]
+    flat = Table(columns, [[_cell(bar[c]) for c in columns] for bar in bars])
+    return View(bars, [flat], flat, text=figure_lines(figures, sources, originators, style, width))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def _days(first: str, last: str) -> list[str]:
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    return [(start + dt.timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+
+
+def day_counts(events: list[Record], first: str, last: str) -> list[Record]:
+    """Per day from `first` to `last`: firmly dated events, disputed claims, and the key event.
+
+    An event whose date is disputed counts on every day a source gives, as a
+    disputed claim; the key event of a day is its firmly dated event with the
+    most sources (ties: the earlier in timeline order).
+    """
+    firm: dict[str, list[Record]] = defaultdict(list)
+    disputed: dict[str, list[Record]] = defaultdict(list)
+    for event in events:
+        if event["disputed"]:
+            for day in sorted({c["date"] for c in event["date_claims"]}):
+                disputed[day].append(event)
+        else:
+            firm[event["date"]].append(event)
+    result = []
+    for day in _days(first, last):
+        ranked = sorted(firm[day], key=lambda e: -len({c["source"] for c in e["citations"]}))
+        key_event = ranked[0] if ranked else None
+        result.append(
+            {
+                "date": day,
+                "events": len(firm[day]),
+                "disputed": len(disputed[day]),
+                "key_event": key_event["id"] if key_event else None,
+                "key_title": key_event["title"] if key_event else None,
+                "key_sources": sorted({c["source"] for c in key_event["citations"]}) if key_event else [],
+                "event_ids": [e["id"] for e in firm[day]],
+                "disputed_ids": [e["id"] for e in disputed[day]],
+            }
+        )
+    return result
+
+
+def timeline_lines(
+    days: list[Record], sources: list[Record], unplaced: int, style: Style, width: int
+) -> list[str]:
+    """A day strip: a bar of each day's events, its count, and its key event's title and sources."""
+    keys = source_keys(sources)
+    top = max((d["events"] + d["disputed"] for d in days), default=0)
+    bar_width = min(20, max(MIN_BAR, width // 5))
+    lines = []
+    for day in days:
+        when = dt.date.fromisoformat(day["date"])
+        bar = _bar(day["events"], top, bar_width, style.full) + style.disputed * day["disputed"]
+        count = str(day["events"]) + (f" +{day['disputed']}?" if day["disputed"] else "")
+        label = f"{_WEEKDAYS[when.weekday()]} {when.day:02d} {_MONTHS[when.month - 1]}"
+        line = f"{label}  {bar:<{bar_width + 3}} {count:>5}"
+        if day["key_title"]:
+            cited = ", ".join(keys.get(s, s) for s in day["key_sources"])
+            rest = width - len(line) - len(cited) - 6
+            title = day["key_title"]
+            if len(title) > rest:
+                title = title[: max(rest - len(style.ellipsis), 1)] + style.ellipsis
+            line += f"  {style.key_event} {title} [{cited}]"
+        lines.append(line.rstrip())
+    lines.append("")
+    lines.append(
+        f"{style.full} events dated to the day   {style.disputed} +n? dates the sources dispute   "
+        f"{style.key_event} the day's most-cited event"
+    )
+    if unplaced:
+        lines.append(
+            f"{unplaced} event{'s' if unplaced != 1 else ''} in this range dated only to the month"
+            " or year are not drawn."
+        )
+    return lines
+
+
+def timeline_view(
+    events: list[Record], sources: list[Record], first: str, last: str, style: Style, width: int
+) -> View:
+    """The day strip as text, with one record per day for JSON and TSV."""
+    dated = [e for e in events if e["disputed"] or len(e["date"]) == len("YYYY-MM-DD")]
+    days = day_counts(dated, first, last)
+    columns = ["date", "events", "disputed", "key_event", "key_title", "key_sources"]
+    flat = Table(
+        columns, [[_cell(d[c]) if c != "key_sources" else "; ".join(d[c]) for c in columns] for d in days]
+    )
+    lines = timeline_lines(days, sources, len(events) - len(dated), style, width)
+    return View(days, [flat], flat, text=lines)
