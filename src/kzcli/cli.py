@@ -18,11 +18,13 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from kzcli import __version__, charts, exporting, queries, research, research_views, views
+from kzcli import cite as citing
 from kzcli.dates import parse_user_date
 from kzcli.errors import BadUsage, DisputedFacts, ExitCode, InvalidKB, KzError, NoMatch, OutputError
 from kzcli.index import meta, open_index
 from kzcli.kbfiles import bundled_data_dir, no_progress, read_kb
 from kzcli.render import build_progress, render
+from kzcli.textnorm import inert
 from kzcli.views import Format, View
 
 app = typer.Typer(
@@ -38,6 +40,7 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEMS_SHOWN = 20
 CHART_FIRST_DAY, CHART_LAST_DAY = "2022-01-01", "2022-01-11"
+BRIEF_WIDTH, BRIEF_LINES = 100, 40
 MAX_CHART_DAYS = 366
 
 
@@ -127,6 +130,17 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
         view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
     try:
         render(view, _pick_format(fmt, view), sys.stdout, color=_state(ctx).color)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
+
+
+def emit_text(text: str) -> None:
+    """Write text that is already in its final form (a citation); control characters made visible."""
+    try:
+        sys.stdout.write(inert(text, keep="\n") + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         raise
@@ -447,8 +461,7 @@ def figures(
         view = views.figures(rows, queries.spread(rows), names, sources, evidence)
     emit(ctx, view, fmt, fields)
     if strict:
-        contested = queries.disputed_figure_ids(state.conn)
-        _refuse_disputed(sum(f["id"] in contested for f in rows), "figure")
+        _refuse_disputed(len(queries.disputed_ids(state.conn, [f["id"] for f in rows])), "figure")
 
 
 @app.command()
@@ -496,6 +509,63 @@ def search(
             " (records before excerpts). Add words to narrow the search."
         )
     emit(ctx, views.search(hits), fmt, fields)
+
+
+@app.command()
+@handles_errors
+def brief(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """One screen for a newcomer: what happened, key dates and actors, headline figures; all cited."""
+    state = _state(ctx)
+    kb = queries.export(state.conn, {})
+    originators = queries.names_of(state.conn, "actor", {f["attributed_to"] for f in kb["figures"]} - {None})
+    width = min(_chart_style()[1], BRIEF_WIDTH)
+    # Fewer key dates until the brief fits one screen (wrapping depends on the width).
+    for dates in range(8, 2, -1):
+        sizes = {"happened": 3, "dates": dates, "actors": 5, "figures": 5}
+        summary = research.brief(kb, CHART_FIRST_DAY, CHART_LAST_DAY, sizes)
+        view = research_views.brief(summary, kb["sources"], originators, width)
+        if len(view.text or []) <= BRIEF_LINES:
+            break
+    emit(ctx, view, fmt)
+
+
+@app.command()
+@handles_errors
+def gaps(ctx: typer.Context, fmt: FormatOption = None, fields: FieldsOption = None) -> None:
+    """What to strengthen: single-source facts, dates not to the day, unstated or inferred metadata."""
+    kb = queries.export(_state(ctx).conn, {})
+    emit(ctx, research_views.gaps(research.gaps(kb)), fmt, fields)
+
+
+@app.command()
+@handles_errors
+def schema(
+    json_schema: Annotated[
+        bool, typer.Option("--json-schema", help="Write a JSON Schema (for editors) instead of the codebook.")
+    ] = False,
+    kind: Annotated[
+        str | None, typer.Argument(metavar="[KIND]", help="sources, events, actors, places or figures.")
+    ] = None,
+) -> None:
+    """The knowledge-base codebook: every field, its type and vocabulary, from the schema itself."""
+    from kzcli import codebook  # pydantic models: only this command and cold builds need them
+
+    emit_text(codebook.json_schema(kind) if json_schema else codebook.describe(kind))
+
+
+@app.command()
+@handles_errors
+def cite(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="A source, event, figure or statement id.")],
+    style: Annotated[
+        citing.Style, typer.Option("--style", "-s", case_sensitive=False, help="Citation style.")
+    ] = citing.Style.text,
+) -> None:
+    """A ready citation of a fact or source: document, paragraph and excerpt; every side if disputed."""
+    fact, items, cited = queries.cite_target(_state(ctx).conn, record_id)
+    text = citing.FORMATTERS[style](fact, items, {s["id"]: s for s in cited})
+    emit_text(text)
 
 
 @app.command()

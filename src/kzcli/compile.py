@@ -199,6 +199,8 @@ def rows_from(kb: KnowledgeBase) -> Rows:
                 for c in role["citations"]
             )
         for statement in actor["statements"]:
+            doc = dict(statement, actor=actor["id"], citations=_clean_citations(statement["citations"]))
+            rows["statements"].append((statement["id"], actor["id"], _dump(doc)))
             rows["search"].append(("statement", statement["id"], actor["name"], statement["summary"]))
             rows["citations"].extend(
                 (
@@ -245,6 +247,13 @@ def rows_from(kb: KnowledgeBase) -> Rows:
     ]
     disputes = date_disputes + _figure_disputes(figures)
     rows["disputes"] = [(d["id"], i, d["kind"], _dump(d)) for i, d in enumerate(disputes)]
+    rows["dispute_members"] = [(d["event"], d["id"]) for d in date_disputes]
+    rows["dispute_members"] += [
+        (figure_id, d["id"])
+        for d in disputes
+        if d["kind"] == "figure"
+        for figure_id in {c["figure"] for c in d["claims"]}
+    ]
 
     statements = sum(len(a["statements"]) for a in rec["actors"])
     counts = {kind: len(rec[kind]) for kind in rec} | {"statements": statements, "disputes": len(disputes)}

@@ -44,6 +44,8 @@ CREATE TABLE event_links(event_id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT
 CREATE TABLE citations(kind TEXT NOT NULL, record_id TEXT NOT NULL, label TEXT NOT NULL,
                        source TEXT NOT NULL, paragraph INTEGER NOT NULL, excerpt TEXT NOT NULL);
 CREATE TABLE disputes(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE statements(id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE dispute_members(record_id TEXT NOT NULL, dispute_id TEXT NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, record_id UNINDEXED, label UNINDEXED,
                                        body, tokenize='unicode61 remove_diacritics 2');
 """
@@ -56,6 +58,7 @@ CREATE INDEX figures_by_metric ON figures(metric, ord);
 CREATE INDEX names_by_key ON names(kind, key);
 CREATE INDEX event_links_by_target ON event_links(kind, target);
 CREATE INDEX citations_by_source ON citations(source);
+CREATE INDEX dispute_members_by_record ON dispute_members(record_id);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -13,7 +13,7 @@ from kzcli.errors import InvalidKB
 KINDS = ("sources", "events", "actors", "places", "figures")
 MAX_FILE_BYTES = 128 * 1024 * 1024
 # Bump when the compiled index layout changes, so old caches are not reused.
-INDEX_FORMAT = "kz-index-1"
+INDEX_FORMAT = "kz-index-2"
 
 
 # Reports a long build's progress: (what is happening, steps done, steps in all).

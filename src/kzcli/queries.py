@@ -13,7 +13,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from kzcli.display import comparison, comparison_subject, figure_value
+from kzcli.display import comparison, comparison_subject, event_date, figure_value
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import name_key
 
@@ -236,13 +236,56 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
     return hits, RANKED_AT_MOST if bound else None
 
 
-def disputed_figure_ids(conn: sqlite3.Connection) -> set[str]:
-    """Every figure that is one side of a recorded figure dispute."""
-    return {
-        c["figure"]
-        for d in _docs(conn, "SELECT doc FROM disputes WHERE kind = 'figure'")
-        for c in d["claims"]
-    }
+def disputed_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    """Those of `ids` (events or figures) that are one side of a recorded dispute."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT record_id FROM dispute_members WHERE record_id IN ({marks})"
+        found.update(row[0] for row in conn.execute(sql, chunk))
+    return found
+
+
+def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[Record], list[Record]]:
+    """What `kz cite ID` cites: the fact, its citations (every side if disputed), their sources."""
+    rid = record_id.strip()
+    source = source_docs(conn, {rid})
+    if source:
+        label = source[0]["title"] or f"[untitled {source[0]['kind']}]"
+        return {"id": rid, "type": "source", "label": label, "disputed": False}, [{"source": rid}], source
+    dispute = _docs(
+        conn,
+        "SELECT d.doc FROM dispute_members m JOIN disputes d ON d.id = m.dispute_id WHERE m.record_id = ?",
+        (rid,),
+    )
+    event = _docs(conn, "SELECT doc FROM events WHERE id = ?", (rid,))
+    figure = _docs(conn, "SELECT doc FROM figures WHERE id = ?", (rid,))
+    statement = _docs(conn, "SELECT doc FROM statements WHERE id = ?", (rid,))
+    if event:
+        doc = event[0]
+        fact = {"id": rid, "type": "event", "label": f"{doc['title']} ({event_date(doc)})"}
+        claims = [dict(c, claim=f"dated {c['date']}") for c in doc.get("date_claims", [])]
+        claimed = {(c["source"], c["paragraph"], c["excerpt"]) for c in claims}
+        others = [c for c in doc["citations"] if (c["source"], c["paragraph"], c["excerpt"]) not in claimed]
+        items = claims + others
+    elif figure:
+        doc = figure[0]
+        shown = figure_value(doc["value"], doc["qualifier"], doc["unit"])
+        fact = {"id": rid, "type": "figure", "label": f"{doc['metric']} ({doc['scope']}): {shown}"}
+        sides = [
+            dict(c, claim=f"{c['shown']} {c['metric']} ({c['scope']})") for d in dispute for c in d["claims"]
+        ]
+        items = sides or list(doc["citations"])
+    elif statement:
+        doc = statement[0]
+        actor = names_of(conn, "actor", {doc["actor"]}).get(doc["actor"], doc["actor"])
+        fact = {"id": rid, "type": "statement", "label": f"{actor}: {doc['summary']}"}
+        items = list(doc["citations"])
+    else:
+        raise NoMatch(f"no source, event, figure or statement has the id {rid!r}")
+    cited = source_docs(conn, {item["source"] for item in items})
+    return {**fact, "disputed": bool(dispute)}, items, cited
 
 
 def disputes(conn: sqlite3.Connection) -> list[Record]:

@@ -115,3 +115,70 @@ def gaps(kb: dict[str, list[Record]]) -> list[Record]:
         if len(sources) == 1:
             gap(kind, record["id"], "single source", f"only {sources[0]} supports it")
     return found
+
+
+HEADLINE_METRICS = ("deaths", "casualties", "injured", "arrests", "troops")
+
+
+def _support(record: Record) -> int:
+    return len(cited_sources(record))
+
+
+def brief(kb: dict[str, list[Record]], first: str, last: str, sizes: dict[str, int]) -> Record:
+    """A newcomer's summary: the most-cited events, key dates, key actors and headline figures.
+
+    `first`/`last` bound the core period; `sizes` caps each section. Events
+    outside the period still count as background for the actors.
+    """
+    core = [e for e in kb["events"] if first <= e["date"] <= last] or kb["events"]
+    order = {e["id"]: i for i, e in enumerate(kb["events"])}
+    most_cited = sorted(core, key=lambda e: (-_support(e), order[e["id"]]))
+    happened = sorted(most_cited[: sizes["happened"]], key=lambda e: order[e["id"]])
+    day_events = [e for e in most_cited if len(e["date"]) == 10 or e["disputed"]]
+    dates = sorted(day_events[: sizes["dates"]], key=lambda e: order[e["id"]])
+    involvement: dict[str, int] = defaultdict(int)
+    for event in core:
+        for actor in event["actors"]:
+            involvement[actor] += 1
+    actors = sorted(
+        (a for a in kb["actors"] if involvement[a["id"]]), key=lambda a: (-involvement[a["id"]], a["name"])
+    )[: sizes["actors"]]
+    headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS]
+    # Only figures about the period: a dated figure outside it (an earlier strike) is background.
+    headline = [f for f in headline if not f["as_of"] or first[:7] <= f["as_of"] <= last]
+    rows = [r for r in by_source(headline) if len(r["cells"]) > 1 or r["metric"] in ("deaths", "arrests")]
+    return {
+        "period": {"from": first, "to": last},
+        "what_happened": [
+            {
+                "event": e["id"],
+                "date": e["date"],
+                "disputed": e["disputed"],
+                "summary": e["summary"],
+                "sources": cited_sources(e),
+            }
+            for e in happened
+        ],
+        "key_dates": [
+            {
+                "event": e["id"],
+                "date": e["date"],
+                "disputed": e["disputed"],
+                "claims": sorted({c["date"] for c in e.get("date_claims", [])}),
+                "title": e["title"],
+                "sources": cited_sources(e),
+            }
+            for e in dates
+        ],
+        "key_actors": [
+            {
+                "actor": a["id"],
+                "name": a["name"],
+                "events": involvement[a["id"]],
+                "role": a["roles"][0] if a.get("roles") else None,
+                "sources": cited_sources(a),
+            }
+            for a in actors
+        ],
+        "figures": rows[: sizes["figures"]],
+    }

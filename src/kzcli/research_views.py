@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kzcli.research import Record
-from kzcli.views import Table, View, legend, source_keys
+from kzcli.views import Table, View, legend, role_text, source_keys
 
 
 def _cell(claims: list[Record], originators: dict[str, str]) -> str:
@@ -89,3 +89,70 @@ def gaps(found: list[Record]) -> View:
     columns = ["type", "id", "gap", "detail"]
     rows = [[g[c] for c in columns] for g in found]
     return View(found, [Table([c.title() for c in columns], rows)], Table(columns, rows))
+
+
+def _keys_of(ids: list[str], keys: dict[str, str]) -> str:
+    return "[" + ", ".join(keys.get(i, i) for i in ids) + "]"
+
+
+def _wrapped(text: str, tail: str, width: int, indent: str) -> list[str]:
+    """`text` then `tail` (its citation keys), wrapped at word breaks; the keys never split."""
+    lines: list[str] = []
+    line = indent
+    for word in [*text.split(), tail]:
+        if len(line) + len(word) + 1 > width and line.strip():
+            lines.append(line.rstrip())
+            line = " " * (len(indent) + 2)
+        line += word + " "
+    lines.append(line.rstrip())
+    return lines
+
+
+def _figure_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
+    sides = []
+    for source, claims in row["cells"].items():
+        for claim in claims:
+            origin = claim["attributed_to"]
+            who = f"{originators.get(origin, origin)} via " if origin else ""
+            sides.append(f"{claim['shown']} [{who}{keys.get(source, source)}]")
+    flag = " (contested)" if row["contested"] else ""
+    return f"{row['subject']}: " + " · ".join(sides) + flag
+
+
+def brief(summary: Record, sources: list[Record], originators: dict[str, str], width: int) -> View:
+    """One screen: what happened, key dates, key actors, headline figures; every line cited."""
+    keys = source_keys(sources)
+    period = summary["period"]
+    lines = [f"January 2022 unrest in Kazakhstan: a brief from kz ({period['from']} to {period['to']})", ""]
+    flat_rows: list[list[str]] = []
+    lines.append("What happened")
+    for item in summary["what_happened"]:
+        cited = _keys_of(item["sources"], keys)
+        lines += _wrapped(item["summary"], cited, width, "  ")
+        flat_rows.append(["what_happened", item["event"], item["summary"], "; ".join(item["sources"])])
+    lines += ["", "Key dates"]
+    for item in summary["key_dates"]:
+        when = " or ".join(item["claims"]) + " (disputed)" if item["disputed"] else item["date"]
+        lines += _wrapped(f"{when}  {item['title']}", _keys_of(item["sources"], keys), width, "  ")
+        flat_rows.append(["key_dates", item["event"], f"{when} {item['title']}", "; ".join(item["sources"])])
+    lines += ["", "Key actors"]
+    for item in summary["key_actors"]:
+        role = item["role"]
+        text = item["name"]
+        backing: list[str] = item["sources"]
+        if role:
+            text += f": {role_text(role)}"
+            backing = list(dict.fromkeys([c["source"] for c in role["citations"]] + backing))
+        lines += _wrapped(text, _keys_of(backing, keys), width, "  ")
+        flat_rows.append(["key_actors", item["actor"], text, "; ".join(backing)])
+    lines += ["", "Headline figures, each source's number (see kz figures --by-source)"]
+    for row in summary["figures"]:
+        text = _figure_line(row, keys, originators)
+        lines += _wrapped(text, "", width, "  ")
+        flat_rows.append(["figures", row["row"], text, "; ".join(row["cells"])])
+    used = {s for item in flat_rows for s in item[3].split("; ") if s}
+    lines += ["", "Sources"]
+    for key, title in legend(sources, used):
+        lines += _wrapped(title, "", width, f"  {key:<{max(len(k) for k in keys.values())}}  ")
+    flat = Table(["section", "id", "text", "sources"], flat_rows)
+    return View(summary, [flat], flat, text=lines)

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -46,7 +47,12 @@ def _check_excerpt(value: str) -> str:
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-PartialDate = Annotated[str, AfterValidator(_check_partial_date)]
+# The validator gives the clearer message; the JSON Schema still gets the pattern for editors.
+PartialDate = Annotated[
+    str,
+    AfterValidator(_check_partial_date),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"}),
+]
 Excerpt = Annotated[str, StringConstraints(min_length=1, max_length=400), AfterValidator(_check_excerpt)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
@@ -220,15 +226,17 @@ class Figure(_Record):
     value: int | float
     qualifier: Qualifier
     unit: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_%$]+$", max_length=40)]
-    scope: Id
-    as_of: PartialDate | None = None
-    place: Id | None = None
+    scope: Annotated[Id, Field(description="What is counted: total, protesters, russia...")]
+    as_of: PartialDate | None = Field(default=None, description="The date the number refers to, if stated.")
+    place: Id | None = Field(default=None, description="A place id, when the figure is about one place.")
     # Figures worded differently (deaths vs "casualties") that count the same thing share a
     # group, so disputes compare them; without one, metric, scope and place decide.
-    group: Id | None = None
+    group: Id | None = Field(default=None, description="Figures in one group are compared as one count.")
     # Who the figure comes from (an actor id), when the text names an originator apart
     # from the document itself: "officially almost 8,000" -> kazakh-officials.
-    attributed_to: Id | None = None
+    attributed_to: Id | None = Field(
+        default=None, description="An actor id: who the source says the figure comes from."
+    )
     note: Text | None = None
     citations: Citations
 

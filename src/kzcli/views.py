@@ -153,9 +153,14 @@ def timeline(events: list[Record], places: dict[str, str], sources: list[Record]
     return View(events, [human], flat, legend(sources, _used(cites)), notes)
 
 
-def _role_text(role: Record) -> str:
-    span = " – ".join(filter(None, (role["from"], role["to"])))
-    return f"{role['title']} ({span})" if span else role["title"]
+def role_text(role: Record) -> str:
+    """'President (1991 – 2019)', 'President (from 2019)', 'Head of the KNB (until 2022-01-05)'."""
+    start, end = role["from"], role["to"]
+    if start and end:
+        return f"{role['title']} ({start} – {end})"
+    if start or end:
+        return f"{role['title']} ({'from ' + start if start else 'until ' + end})"
+    return str(role["title"])
 
 
 def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record], evidence: bool) -> View:
@@ -169,7 +174,7 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
             ["description", doc["description"]],
         ]
         summary_rows += [
-            ["role", f"{_role_text(r)} [{_cite_keys(r['citations'], keys)}]"] for r in doc["roles"]
+            ["role", f"{role_text(r)} [{_cite_keys(r['citations'], keys)}]"] for r in doc["roles"]
         ]
     else:
         summary_rows += [
