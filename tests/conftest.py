@@ -98,3 +98,26 @@ def run_kz(
         check=False,
         **kwargs,
     )
+
+
+def run_in_terminal(*args: str, columns: int = 100) -> str:
+    """Run the console script on a pseudo-terminal `columns` wide; what a terminal would show."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    env.pop("_TYPER_FORCE_DISABLE_TERMINAL", None)
+    proc = subprocess.Popen([kz_executable(), *args], stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    proc.wait(timeout=60)
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")

@@ -79,8 +79,8 @@ def figure_lines(
             lines.append(f"  {key:<{label_width}}  {bar} {text}")
         lines.append("")
     lines.append(
-        f"{style.above} the source says more than the number (over, more than, at least)   "
-        f"{style.below} less (nearly, almost, up to)   {style.about} about"
+        f"{style.above} at least this (over, more than, at least)   "
+        f"{style.below} at most this (nearly, almost, up to)   {style.about} about this"
     )
     return lines
 
@@ -90,7 +90,7 @@ def _claim_text(claim: Record, originators: dict[str, str]) -> str:
     if claim["as_of"]:
         text += f" (as of {claim['as_of']})"
     if claim["attributed_to"]:
-        text += f", {originators.get(claim['attributed_to'], claim['attributed_to'])}"
+        text += f" (from {originators.get(claim['attributed_to'], claim['attributed_to'])})"
     return text
 
 
@@ -168,6 +168,7 @@ def day_counts(events: list[Record], first: str, last: str) -> list[Record]:
                 "key_sources": sorted({c["source"] for c in key_event["citations"]}) if key_event else [],
                 "event_ids": [e["id"] for e in firm[day]],
                 "disputed_ids": [e["id"] for e in disputed[day]],
+                "disputed_titles": [e["title"] for e in disputed[day]],
             }
         )
     return result
@@ -187,7 +188,9 @@ def timeline_lines(
         count = str(day["events"]) + (f" +{day['disputed']}?" if day["disputed"] else "")
         label = f"{_WEEKDAYS[when.weekday()]} {when.day:02d} {_MONTHS[when.month - 1]}"
         line = f"{label}  {bar:<{bar_width + 3}} {count:>5}"
-        if day["key_title"]:
+        if not day["key_title"] and day["disputed_ids"]:
+            line += f"  ? {day['disputed_titles'][0]} (date disputed)"
+        elif day["key_title"]:
             cited = ", ".join(keys.get(s, s) for s in day["key_sources"])
             rest = width - len(line) - len(cited) - 6
             title = day["key_title"]
@@ -201,9 +204,10 @@ def timeline_lines(
         f"{style.key_event} the day's most-cited event"
     )
     if unplaced:
+        many = unplaced != 1
         lines.append(
-            f"{unplaced} event{'s' if unplaced != 1 else ''} in this range dated only to the month"
-            " or year are not drawn."
+            f"{unplaced} event{'s' if many else ''} in this range {'are' if many else 'is'} dated only"
+            f" to the month or year and not drawn."
         )
     return lines
 

@@ -653,8 +653,24 @@ def _invoked_command(argv: list[str]) -> str | None:
     return None
 
 
+def _bare_fields(argv: list[str]) -> list[str]:
+    """`--fields` given no value (last, or before another option) becomes `--fields=`: list the names.
+
+    Click options cannot take an optional value, and a field name never starts with "-".
+    """
+    result: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return result + argv[i:]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        bare = arg == "--fields" and (following is None or following.startswith("-"))
+        result.append("--fields=" if bare else arg)
+    return result
+
+
 def main() -> None:
     """Console-script entry point: `kz`."""
+    sys.argv[1:] = _bare_fields(sys.argv[1:])
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
     # Typer converts every command's parameters at each start (about 1.5 ms a command).
