@@ -327,3 +327,38 @@ def test_digits_are_not_folded_like_doubled_letters() -> None:
 
     assert name_key("Kassym") == "kasym"
     assert name_key("actor-77") == "actor 77"
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [
+        ("Токаев", "Tokayev"),
+        ("Тоқаев", "Tokayev"),
+        ("Қасым-Жомарт Тоқаев", "Kassym-Jomart Tokayev"),
+        ("Назарбаев", "Nazarbayev"),
+        ("Алматы", "Almaty"),
+        ("Жаңаөзен", "Zhanaozen"),
+        ("Нұр-Сұлтан", "Nur-Sultan"),
+    ],
+)
+def test_cyrillic_and_kazakh_spellings_fold_to_the_latin_key(cyrillic: str, latin: str) -> None:
+    """Russian and Kazakh Cyrillic names land on the same key as the texts' Latin spelling."""
+    from kzcli.textnorm import name_key
+
+    assert name_key(cyrillic) == name_key(latin)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        ("actor", "Токаев", "kassym-jomart-tokayev"),
+        ("actor", "Тоқаев", "kassym-jomart-tokayev"),
+        ("actor", "Назарбаев", "nursultan-nazarbayev"),
+        ("place", "Алматы", "almaty"),
+    ],
+)
+def test_lookups_accept_cyrillic_names(kz, kind: str, name: str, expected: str) -> None:
+    """`kz actor Токаев` and `kz place Алматы` find the bundled records."""
+    result = kz(kind, name, "-f", "json")
+    assert result.code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)["id"] == expected

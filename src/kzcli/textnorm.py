@@ -14,16 +14,34 @@ _DOUBLED = re.compile(r"([^\W\d_])\1+")  # doubled letters only: "77" must stay 
 _GLIDE_Y = re.compile(r"(?<=[aeiou])y(?=[aeiou])")
 
 
-def name_key(text: str) -> str:
-    """Fold case, accents, punctuation and transliteration variants of a name.
+# Russian and Kazakh Cyrillic to the Latin letters the English-language texts use.
+# A fixed table rather than a library: it only has to land on the same key as the
+# Latin spelling after the folds below (a general romaniser gives Kazakh қ as "q",
+# which would then miss "Tokayev"), and it is small enough to review.
+_CYRILLIC = str.maketrans(
+    {
+        **dict(zip("абвгдезиклмнопрстуфыэ", "abvgdeziklmnoprstufye", strict=True)),
+        "ё": "e", "ж": "zh", "й": "y", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+        "ъ": "", "ь": "", "ю": "yu", "я": "ya",
+        **dict(zip("әғқөұүһі", "agkouuhi", strict=True)),
+        "ң": "n",  # the texts write Жаңаөзен as Zhanaozen
+    }
+)  # fmt: skip
+_ZH = re.compile(r"zh")
 
-    'Kassym-Jomart' -> 'kasym jomart'; 'Tokayev' and 'Tokaev' -> 'tokaev'. The
-    folds (a 'y' glide between vowels, doubled letters) are where Latin
+
+def name_key(text: str) -> str:
+    """Fold case, accents, punctuation, script and transliteration variants of a name.
+
+    'Kassym-Jomart' and 'Қасым-Жомарт' -> 'kasym jomart'; 'Tokayev', 'Tokaev',
+    'Токаев' and 'Тоқаев' -> 'tokaev'. Cyrillic is romanised first; then the folds
+    (zh as j, a 'y' glide between vowels, doubled letters) cover where Latin
     spellings of Kazakh and Russian names most often differ.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
+    romanised = text.casefold().translate(_CYRILLIC)
+    decomposed = unicodedata.normalize("NFKD", romanised)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = _GLIDE_Y.sub("", _DOUBLED.sub(r"\1", stripped.casefold()))
+    folded = _GLIDE_Y.sub("", _DOUBLED.sub(r"\1", _ZH.sub("j", stripped)))
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
