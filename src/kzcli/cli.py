@@ -22,7 +22,7 @@ from kzcli import cite as citing
 from kzcli.dates import parse_user_date
 from kzcli.errors import BadUsage, DisputedFacts, ExitCode, InvalidKB, KzError, NoMatch, OutputError
 from kzcli.index import meta, open_index
-from kzcli.kbfiles import bundled_data_dir, no_progress, read_kb
+from kzcli.kbfiles import bundled_data_dir, layer_folders, no_progress, read_kb
 from kzcli.render import build_progress, render
 from kzcli.textnorm import inert
 from kzcli.views import Format, View
@@ -47,8 +47,9 @@ MAX_CHART_DAYS = 366
 class State:
     """Global options, shared with every command through the Typer context."""
 
-    def __init__(self, data_dir: Path | None, color: bool) -> None:
+    def __init__(self, data_dir: Path | None, color: bool, layers: list[Path] | None = None) -> None:
         self.data_dir = data_dir
+        self.folders = layer_folders(data_dir, layers or [])
         self.color = color
         self._conn: sqlite3.Connection | None = None
 
@@ -57,7 +58,7 @@ class State:
         if self._conn is None:
             shown = build_progress(sys.stderr) if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
             with shown as progress:
-                self._conn = open_index(self.data_dir, progress)
+                self._conn = open_index(self.folders, progress)
         return self._conn
 
 
@@ -151,8 +152,9 @@ def emit_text(text: str) -> None:
 def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
         try:
-            data_dir = ctx.find_root().params.get("data_dir")
-            state = State(Path(data_dir) if data_dir else None, color=False)
+            params = ctx.find_root().params
+            data_dir, layers = params.get("data_dir"), params.get("layers") or []
+            state = State(Path(data_dir) if data_dir else None, False, _user_layers(layers))
             return queries.completions(state.conn, kind, incomplete)
         except (KzError, sqlite3.Error, OSError):
             return []
@@ -193,6 +195,12 @@ EvidenceOption = Annotated[
 ]
 
 
+def _user_layers(with_folders: list[Path]) -> list[Path]:
+    """KZ_DATA_PATH's folders (a path list, like PATH), then each --with, in order."""
+    listed = os.environ.get("KZ_DATA_PATH", "")
+    return [Path(part) for part in listed.split(os.pathsep) if part] + list(with_folders)
+
+
 def _color_wanted(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
@@ -212,6 +220,14 @@ def root(
             resolve_path=False,
         ),
     ] = None,
+    layers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            metavar="DIR",
+            help="Also load this knowledge-base folder over the one in use; repeatable (also KZ_DATA_PATH).",
+        ),
+    ] = None,
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colour or styles (also NO_COLOR=1).")
     ] = False,
@@ -220,7 +236,7 @@ def root(
     ] = False,
 ) -> None:
     """Cited facts about the January 2022 unrest in Kazakhstan."""
-    ctx.obj = State(data_dir, _color_wanted(no_color))
+    ctx.obj = State(data_dir, _color_wanted(no_color), _user_layers(layers or []))
     if version:
         info = meta(ctx.obj.conn)
         counts = info["counts"]
@@ -468,7 +484,7 @@ def figures(
 @handles_errors
 def sources(ctx: typer.Context, fmt: FormatOption = None, fields: FieldsOption = None) -> None:
     """List the source documents with their metadata and how many facts cite each."""
-    emit(ctx, views.sources(queries.sources(_state(ctx).conn)), fmt, fields)
+    emit(ctx, views.sources(queries.sources(_state(ctx).conn), str(bundled_data_dir())), fmt, fields)
 
 
 @app.command()
@@ -627,8 +643,10 @@ def validate(
     # validate pulls in yaml and pydantic: only this command and cold builds pay for them.
     from kzcli.validate import validate as check
 
-    target = folder or _state(ctx).data_dir or bundled_data_dir()
-    kb = read_kb(target)
+    state = _state(ctx)
+    folders = [folder, *state.folders[1:]] if folder else state.folders
+    kb = read_kb(folders)
+    target = ", ".join(map(str, folders))
     if sources_dir is not None and not sources_dir.is_dir():
         raise InvalidKB([f"{sources_dir}: sources folder does not exist or is not a folder"])
     records = check(kb, sources_dir).records
@@ -646,7 +664,7 @@ def _invoked_command(argv: list[str]) -> str | None:
     """The subcommand named on the command line, skipping global options and their values."""
     args = iter(argv)
     for arg in args:
-        if arg == "--data-dir":
+        if arg in ("--data-dir", "--with"):
             next(args, None)
         elif not arg.startswith("-"):
             return arg

@@ -110,7 +110,8 @@ def rows_from(kb: KnowledgeBase) -> Rows:
     names_of: dict[str, str] = {}
 
     for i, source in enumerate(rec["sources"]):
-        rows["sources"].append((source["id"], i, _dump(source)))
+        doc = dict(source, folder=kb.source_folders.get(source["id"]))
+        rows["sources"].append((source["id"], i, _dump(doc)))
         spellings = {name_key(s): s for s in (source["id"], source["key"], source["file"]) if s}
         rows["names"].extend(("source", source["id"], s, key) for key, s in spellings.items())
         people = " ".join(p["name"] for p in source["people"])
@@ -123,8 +124,14 @@ def rows_from(kb: KnowledgeBase) -> Rows:
             )
         )
 
+    extra_spellings: dict[str, list[str]] = defaultdict(list)
+    for alias_set in rec.get("aliases", []):
+        extra_spellings[alias_set["id"]] += alias_set["aliases"]
     for kind, table in (("actor", "actors"), ("place", "places")):
-        for record in rec[table]:
+        for i, record in enumerate(rec[table]):
+            if record["id"] in extra_spellings:
+                merged = list(dict.fromkeys([*record["aliases"], *extra_spellings[record["id"]]]))
+                rec[table][i] = record = dict(record, aliases=merged)
             names_of[record["id"]] = record["name"]
             extra = record.get("type") or record.get("kind")
             doc = dict(record, citations=_clean_citations(record["citations"]))
@@ -256,7 +263,8 @@ def rows_from(kb: KnowledgeBase) -> Rows:
     ]
 
     statements = sum(len(a["statements"]) for a in rec["actors"])
-    counts = {kind: len(rec[kind]) for kind in rec} | {"statements": statements, "disputes": len(disputes)}
+    counts = {kind: len(rec[kind]) for kind in rec if kind != "aliases"}
+    counts |= {"statements": statements, "disputes": len(disputes)}
     counts["facts"] = sum(counts[k] for k in ("events", "actors", "places", "figures", "statements"))
     rows["meta"] = [("counts", json.dumps(counts))]
     return dict(rows)

@@ -161,12 +161,13 @@ def _write_stamp(stamp: Path, files: dict[str, list[int]], fingerprint: str) -> 
             temp.write_text(json.dumps(record), encoding="utf-8")
 
 
-def open_index(folder: Path | None = None, progress: ProgressFn = no_progress) -> sqlite3.Connection:
-    """A read-only connection to the index of `folder` (the bundled KB by default)."""
-    folder = folder if folder is not None else bundled_data_dir()
-    paths = locate_kb(folder)
+def open_index(folders: list[Path] | None = None, progress: ProgressFn = no_progress) -> sqlite3.Connection:
+    """A read-only connection to the index of the KB in `folders` (the bundled KB by default)."""
+    folders = folders or [bundled_data_dir()]
+    paths = [locate_kb(folder) for folder in folders]
     root = cache_root()
-    folder_key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+    where = "\0".join(str(folder.resolve()) for folder in folders)
+    folder_key = hashlib.sha256(where.encode()).hexdigest()[:12]
     code_key = _build_code_key()
     stamp = root / f"stamp-{folder_key}.json"
     before = signature(paths)
@@ -175,7 +176,7 @@ def open_index(folder: Path | None = None, progress: ProgressFn = no_progress) -
         conn = _open_cached(root / f"kb-{folder_key}-{quick[:24]}-{code_key}.sqlite", quick)
         if conn is not None:
             return conn
-    kb = read_kb(folder)
+    kb = read_kb(folders)
     _write_stamp(stamp, before, kb.fingerprint)
     path = root / f"kb-{folder_key}-{kb.fingerprint[:24]}-{code_key}.sqlite"
     conn = _open_cached(path, kb.fingerprint)
@@ -242,7 +243,7 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any,
     meta = {
         "fingerprint": kb.fingerprint,
         "kz_version": __version__,
-        "folder": str(kb.folder),
+        "folders": json.dumps([str(folder) for folder in kb.folders]),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())

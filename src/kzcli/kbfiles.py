@@ -10,7 +10,8 @@ from pathlib import Path
 
 from kzcli.errors import InvalidKB
 
-KINDS = ("sources", "events", "actors", "places", "figures")
+# "aliases" adds spellings to actors or places defined in any layer (often the bundled KB).
+KINDS = ("sources", "events", "actors", "places", "figures", "aliases")
 MAX_FILE_BYTES = 128 * 1024 * 1024
 # Bump when the compiled index layout changes, so old caches are not reused.
 INDEX_FORMAT = "kz-index-2"
@@ -25,13 +26,30 @@ def no_progress(_stage: str, _done: int, _total: int) -> None:
 
 
 @dataclass(frozen=True)
-class KBFiles:
-    """The raw bytes of each kind's YAML file in one folder, and their fingerprint."""
+class KBFile:
+    """One kind file of one layer: its path and raw bytes."""
 
-    folder: Path
-    paths: dict[str, Path]
-    contents: dict[str, bytes]
+    kind: str
+    path: Path
+    data: bytes
+    layer: int
+
+
+@dataclass(frozen=True)
+class KBFiles:
+    """The raw bytes of every kind file in the KB's layers, and their fingerprint.
+
+    Layer 0 is the base KB (bundled, or --data-dir); later layers are the user's
+    folders from KZ_DATA_PATH and --with, in that order.
+    """
+
+    folders: list[Path]
+    files: list[KBFile]
     fingerprint: str
+
+    def of_kind(self, kind: str) -> list[KBFile]:
+        """The files of one kind, base layer first."""
+        return [f for f in self.files if f.kind == kind]
 
 
 def bundled_data_dir() -> Path:
@@ -72,30 +90,40 @@ def locate_kb(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def signature(paths: dict[str, Path]) -> dict[str, list[int]]:
-    """Size, mtime, ctime and inode of each file: what a quick 'unchanged?' check compares."""
+def signature(folders: list[dict[str, Path]]) -> dict[str, list[int]]:
+    """Size, mtime, ctime and inode of each layer's files: what a quick 'unchanged?' check compares."""
     result = {}
-    for kind, path in paths.items():
-        info = path.stat()
-        result[kind] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+    for layer, paths in enumerate(folders):
+        for kind, path in paths.items():
+            info = path.stat()
+            result[f"{layer}:{kind}"] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
     return result
 
 
-def read_kb(folder: Path) -> KBFiles:
-    """Read every kind file in `folder` and fingerprint their bytes."""
-    paths = locate_kb(folder)
-    contents: dict[str, bytes] = {}
+def read_kb(folders: list[Path]) -> KBFiles:
+    """Read every kind file of every layer and fingerprint their bytes (and the layer order)."""
+    files: list[KBFile] = []
     problems = []
     digest = hashlib.sha256(INDEX_FORMAT.encode())
-    for kind, path in paths.items():
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(f"{path}:1: cannot read file ({exc.strerror})")
-            continue
-        contents[kind] = data
-        digest.update(f"\0{kind}\0{len(data)}\0".encode())
-        digest.update(data)
+    for layer, folder in enumerate(folders):
+        for kind, path in locate_kb(folder).items():
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                problems.append(f"{path}:1: cannot read file ({exc.strerror})")
+                continue
+            files.append(KBFile(kind, path, data, layer))
+            digest.update(f"\0{layer}\0{kind}\0{len(data)}\0".encode())
+            digest.update(data)
     if problems:
         raise InvalidKB(problems)
-    return KBFiles(folder, paths, contents, digest.hexdigest())
+    return KBFiles(list(folders), files, digest.hexdigest())
+
+
+def layer_folders(base: Path | None, extra: list[Path]) -> list[Path]:
+    """The KB's folders: the base (bundled unless given), then the user's layers, without repeats."""
+    folders = [base if base is not None else bundled_data_dir()]
+    for folder in extra:
+        if all(folder.resolve() != seen.resolve() for seen in folders):
+            folders.append(folder)
+    return folders

@@ -241,10 +241,19 @@ class Figure(_Record):
     citations: Citations
 
 
+class AliasSet(_Record):
+    """More spellings of an actor or place defined elsewhere, e.g. in the bundled KB."""
+
+    id: Annotated[Id, Field(description="The id of an existing actor or place.")]
+    aliases: Annotated[list[Name], Field(min_length=1)]
+    citations: list[Citation] = []
+
+
 MODELS: dict[str, type[_Record]] = {
     "sources": Source,
     "events": Event,
     "actors": Actor,
     "places": Place,
     "figures": Figure,
+    "aliases": AliasSet,
 }

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzcli.errors import InvalidKB
-from kzcli.kbfiles import KINDS, KBFiles, ProgressFn, no_progress
+from kzcli.kbfiles import KINDS, KBFile, KBFiles, ProgressFn, no_progress
 from kzcli.schema import MODELS
 from kzcli.textnorm import excerpt_key, split_paragraphs
 from kzcli.yamlload import LineDict, LoadError, load_yaml
@@ -27,6 +27,8 @@ class KnowledgeBase:
 
     records: dict[str, list[dict[str, Any]]]
     origins: dict[str, str] = field(default_factory=dict)
+    # The folder each source came from (its layer), for `kz sources`.
+    source_folders: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,35 +38,44 @@ class _Checker:
     origins: dict[str, str] = field(default_factory=dict)
     raw: dict[str, list[LineDict]] = field(default_factory=dict)
     declared: dict[str, set[str]] = field(default_factory=dict)
+    # The file each parsed record came from, by id() of its LineDict.
+    files: dict[int, KBFile] = field(default_factory=dict)
 
-    def report(self, kind: str, line: int, record_id: str, message: str) -> None:
-        self.problems.append(f"{self.kb.paths[kind]}:{line}: {record_id}: {message}")
+    def report(self, where: LineDict | Path, line: int, record_id: str, message: str) -> None:
+        path = self.files[id(where)].path if isinstance(where, LineDict) else where
+        self.problems.append(f"{path}:{line}: {record_id}: {message}")
 
-    def parse(self, kind: str) -> list[LineDict]:
-        data = self.kb.contents[kind]
+    def shown(self, raw: LineDict, line: int) -> str:
+        """Where a record is defined: the file name, or its whole path once there are layers."""
+        path = self.files[id(raw)].path
+        return f"{path if len(self.kb.folders) > 1 else path.name}:{line}"
+
+    def parse(self, file: KBFile) -> list[LineDict]:
+        data, kind = file.data, file.kind
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            self.report(kind, line, "-", f"not valid UTF-8 (byte {exc.start + 1})")
+            self.report(file.path, line, "-", f"not valid UTF-8 (byte {exc.start + 1})")
             return []
         try:
             loaded = load_yaml(text)
         except LoadError as exc:
-            self.report(kind, exc.line, "-", exc.message)
+            self.report(file.path, exc.line, "-", exc.message)
             return []
         if loaded is None:
-            self.report(kind, 1, "-", "file has no records; write [] for an empty list")
+            self.report(file.path, 1, "-", "file has no records; write [] for an empty list")
             return []
         if not isinstance(loaded, list):
-            self.report(kind, 1, "-", f"expected a list of {kind} records at the top level")
+            self.report(file.path, 1, "-", f"expected a list of {kind} records at the top level")
             return []
         records = []
         for index, item in enumerate(loaded):
             if isinstance(item, LineDict):
+                self.files[id(item)] = file
                 records.append(item)
             else:
-                self.report(kind, 1, f"#{index + 1}", "each record must be a mapping of fields")
+                self.report(file.path, 1, f"#{index + 1}", "each record must be a mapping of fields")
         return records
 
 
@@ -90,29 +101,34 @@ def _record_id(record: LineDict, index: int) -> str:
 def _schema_pass(check: _Checker, progress: ProgressFn) -> dict[str, list[dict[str, Any]]]:
     valid: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     for kind in KINDS:
-        if kind not in check.kb.contents:
-            continue
-        progress(f"reading {kind}.yaml", 0, 1)
-        parsed = check.parse(kind)
-        for index, raw in enumerate(parsed):
-            if index % 2000 == 0:
-                progress(f"checking {kind}", index, len(parsed))
-            record_id = _record_id(raw, index)
-            # References resolve against every declared id, valid or not, so one bad
-            # record does not also show up as "unknown" wherever it is referenced.
-            check.declared.setdefault(kind, set()).add(record_id)
-            try:
-                model = MODELS[kind].model_validate(raw)
-            except ValidationError as exc:
-                for error in exc.errors(include_url=False):
-                    loc = tuple(p for p in error["loc"] if isinstance(p, (int, str)))
-                    where = ".".join(str(p) for p in loc if p not in ("int", "float"))
-                    message = error["msg"].removeprefix("Value error, ")
-                    check.report(kind, _located_line(raw, loc), record_id, f"{where or 'record'}: {message}")
-                continue
-            check.raw.setdefault(kind, []).append(raw)
-            valid[kind].append(model.model_dump(mode="json", by_alias=True))
+        for file in check.kb.of_kind(kind):
+            progress(f"reading {kind}.yaml", 0, 1)
+            parsed = check.parse(file)
+            for index, raw in enumerate(parsed):
+                if index % 2000 == 0:
+                    progress(f"checking {kind}", index, len(parsed))
+                _check_record(check, kind, raw, index, valid)
     return valid
+
+
+def _check_record(
+    check: _Checker, kind: str, raw: LineDict, index: int, valid: dict[str, list[dict[str, Any]]]
+) -> None:
+    record_id = _record_id(raw, index)
+    # References resolve against every declared id, valid or not, so one bad
+    # record does not also show up as "unknown" wherever it is referenced.
+    check.declared.setdefault(kind, set()).add(record_id)
+    try:
+        model = MODELS[kind].model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = tuple(p for p in error["loc"] if isinstance(p, (int, str)))
+            where = ".".join(str(p) for p in loc if p not in ("int", "float"))
+            message = error["msg"].removeprefix("Value error, ")
+            check.report(raw, _located_line(raw, loc), record_id, f"{where or 'record'}: {message}")
+        return
+    check.raw.setdefault(kind, []).append(raw)
+    valid[kind].append(model.model_dump(mode="json", by_alias=True))
 
 
 def _citations(record: dict[str, Any]) -> Iterator[tuple[tuple[int | str, ...], dict[str, Any]]]:
@@ -135,14 +151,16 @@ def _reference_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> 
     ids: dict[str, tuple[str, str]] = {}
 
     def claim(kind: str, raw: LineDict, record_id: str, line: int) -> None:
-        where = f"{check.kb.paths[kind].name}:{line}"
+        where = check.shown(raw, line)
         if record_id in ids:
-            check.report(kind, line, record_id, f"duplicate id (first defined at {ids[record_id][1]})")
+            check.report(raw, line, record_id, f"duplicate id (first defined at {ids[record_id][1]})")
         else:
             ids[record_id] = (kind, where)
             check.origins[record_id] = where
 
     for kind in KINDS:
+        if kind == "aliases":
+            continue  # an alias set names an existing record; it defines no id
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             claim(kind, raw, record["id"], raw.line)
             for i, statement in enumerate(record.get("statements") or []):
@@ -154,7 +172,7 @@ def _reference_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> 
             for loc, cite in _citations(record):
                 if cite["source"] not in known["sources"]:
                     check.report(
-                        kind,
+                        raw,
                         _located_line(raw, (*loc, "source")),
                         record["id"],
                         f"{_dotted(loc)}.source: unknown source {cite['source']!r}",
@@ -164,18 +182,22 @@ def _reference_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> 
                 for i, ref in enumerate(record[target]):
                     if ref not in known[target]:
                         check.report(
-                            kind,
+                            raw,
                             _located_line(raw, (target, i)),
                             record["id"],
                             f"{target}.{i}: unknown {target[:-1]} {ref!r}",
                         )
+            if kind == "aliases" and record["id"] not in known["actors"] | known["places"]:
+                check.report(
+                    raw, raw.line, record["id"], f"id: no actor or place {record['id']!r} to add aliases to"
+                )
             if kind != "figures":
                 continue
             for ref_field, target in (("place", "places"), ("attributed_to", "actors")):
                 ref = record.get(ref_field)
                 if ref is not None and ref not in known[target]:
                     check.report(
-                        kind,
+                        raw,
                         _located_line(raw, (ref_field,)),
                         record["id"],
                         f"{ref_field}: unknown {target[:-1]} {ref!r}",
@@ -197,7 +219,7 @@ def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sourc
         text = by_hash.get(source["sha256"])
         if text is None:
             check.report(
-                "sources",
+                raw,
                 _located_line(raw, ("sha256",)),
                 source["id"],
                 f"sha256: no file in {sources_dir} has this fingerprint",
@@ -212,14 +234,14 @@ def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sourc
                     continue
                 if cite["paragraph"] > len(blocks):
                     check.report(
-                        kind,
+                        raw,
                         _located_line(raw, (*loc, "paragraph")),
                         record["id"],
                         f"{_dotted(loc)}.paragraph: {cite['source']} has only {len(blocks)} paragraphs",
                     )
                 elif excerpt_key(cite["excerpt"]) not in blocks[cite["paragraph"] - 1]:
                     check.report(
-                        kind,
+                        raw,
                         _located_line(raw, (*loc, "excerpt")),
                         record["id"],
                         f"{_dotted(loc)}.excerpt: not found verbatim in "
@@ -238,4 +260,8 @@ def validate(
         _excerpt_pass(check, valid, sources_dir)
     if check.problems:
         raise InvalidKB(check.problems)
-    return KnowledgeBase(valid, check.origins)
+    folders = {
+        source["id"]: str(kb.folders[check.files[id(raw)].layer])
+        for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True)
+    }
+    return KnowledgeBase(valid, check.origins, folders)

@@ -340,10 +340,14 @@ def _people(doc: Record) -> str:
     return "; ".join(f"{p['name']} ({p['role']})" for p in doc["people"])
 
 
-def sources(docs: list[Record]) -> View:
-    """Every source's metadata as the text states it."""
+def sources(docs: list[Record], bundled: str) -> View:
+    """Every source's metadata as the text states it, and the folder (layer) it came from."""
+
+    def folder(doc: Record) -> str:
+        return "bundled" if doc.get("folder") in (None, bundled) else str(doc["folder"])
+
     human = Table(
-        ["Id", "Title", "Publisher", "Published", "Kind", "Facts"],
+        ["Id", "Title", "Publisher", "Published", "Kind", "Facts", "Folder"],
         [
             [
                 d["id"],
@@ -352,12 +356,13 @@ def sources(docs: list[Record]) -> View:
                 _published(d),
                 d["kind"],
                 str(d["facts"]),
+                folder(d),
             ]
             for d in docs
         ],
     )
     flat = Table(
-        ["id", "title", "publisher", "people", "published", "kind", "facts", "sha256"],
+        ["id", "title", "publisher", "people", "published", "kind", "facts", "sha256", "folder"],
         [
             [
                 d["id"],
@@ -368,6 +373,7 @@ def sources(docs: list[Record]) -> View:
                 d["kind"],
                 str(d["facts"]),
                 d["sha256"],
+                d.get("folder") or "",
             ]
             for d in docs
         ],
