@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from kzcli.research import Record, by_source
+from kzcli.research import CLAIM_FIELDS, Record, by_source
 from kzcli.views import Table, View, source_keys
 
 # Qualifiers whose true value lies above or below the number drawn.
@@ -112,18 +112,7 @@ def figures_view(
         for source, claims in row["cells"].items()
         for claim in claims
     ]
-    columns = [
-        "subject",
-        "source",
-        "figure",
-        "value",
-        "qualifier",
-        "unit",
-        "shown",
-        "as_of",
-        "attributed_to",
-        "contested",
-    ]
+    columns = ["subject", "source", *CLAIM_FIELDS, "contested"]
     flat = Table(columns, [[_cell(bar[c]) for c in columns] for bar in bars])
     return View(bars, [flat], flat, text=figure_lines(figures, sources, originators, style, width))
 

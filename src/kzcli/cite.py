@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -65,31 +66,28 @@ def _side(item: Record) -> str:
     return f"{item['claim']}: " if item.get("claim") else ""
 
 
+def _entries(items: list[Record], sources: dict[str, Record], escape: Callable[[str], str]) -> list[str]:
+    """Each citation as 'side: document, ¶N: “excerpt”', every part passed through `escape`."""
+    entries = []
+    for item in items:
+        where = f", ¶{item['paragraph']}" if item.get("paragraph") else ""
+        quote = f": “{escape(item['excerpt'])}”" if item.get("excerpt") else ""
+        entries.append(f"{escape(_side(item))}{escape(_document(sources[item['source']]))}{where}{quote}")
+    return entries
+
+
 def as_text(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
     """One line per citation: document, paragraph, quoted excerpt."""
-    lines = [
-        f"{fact['label']} [{fact['id']}]" + (" (disputed: every side is cited)" if fact["disputed"] else "")
-    ]
-    for item in items:
-        source = sources[item["source"]]
-        where = f", ¶{item['paragraph']}" if item.get("paragraph") else ""
-        quote = f": “{item['excerpt']}”" if item.get("excerpt") else ""
-        lines.append(f"  {_side(item)}{_document(source)}{where}{quote}")
-    return "\n".join(lines)
+    disputed = " (disputed: every side is cited)" if fact["disputed"] else ""
+    head = f"{fact['label']} [{fact['id']}]{disputed}"
+    return "\n".join([head, *(f"  {entry}" for entry in _entries(items, sources, str))])
 
 
 def as_markdown(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
     """A Markdown list, excerpts as quotations."""
-    lines = [
-        f"**{fact['label']}** (`{fact['id']}`)"
-        + (" — disputed; every side is cited" if fact["disputed"] else "")
-    ]
-    for item in items:
-        source = sources[item["source"]]
-        where = f", ¶{item['paragraph']}" if item.get("paragraph") else ""
-        quote = f": “{_md(item['excerpt'])}”" if item.get("excerpt") else ""
-        lines.append(f"- {_md(_side(item))}{_md(_document(source))}{where}{quote}")
-    return "\n".join(lines)
+    disputed = " — disputed; every side is cited" if fact["disputed"] else ""
+    head = f"**{_md(fact['label'])}** (`{fact['id']}`){disputed}"
+    return "\n".join([head, *(f"- {entry}" for entry in _entries(items, sources, _md))])
 
 
 def _md(text: str) -> str:

@@ -13,6 +13,8 @@ from kzcli.dates import precision
 from kzcli.display import comparison, comparison_subject, figure_value
 
 Record = dict[str, Any]
+# What each source's figure in a comparison carries (the cells of the by-source matrix).
+CLAIM_FIELDS = ("figure", "metric", "scope", "value", "qualifier", "unit", "shown", "as_of", "attributed_to")
 
 
 def cited_sources(record: Record) -> list[str]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from kzcli.research import Record
+from kzcli.research import CLAIM_FIELDS, Record
 from kzcli.views import Table, View, legend, role_text, source_keys
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _cell(claims: list[Record], originators: dict[str, str]) -> str:
@@ -35,37 +39,13 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
         ],
     )
     flat = Table(
-        [
-            "row",
-            "subject",
-            "source",
-            "figure",
-            "metric",
-            "scope",
-            "value",
-            "qualifier",
-            "unit",
-            "shown",
-            "as_of",
-            "attributed_to",
-            "low",
-            "high",
-            "contested",
-        ],
+        ["row", "subject", "source", *CLAIM_FIELDS, "low", "high", "contested"],
         [
             [
                 row["row"],
                 row["subject"],
                 source,
-                claim["figure"],
-                claim["metric"],
-                claim["scope"],
-                str(claim["value"]),
-                claim["qualifier"],
-                claim["unit"],
-                claim["shown"],
-                claim["as_of"] or "",
-                claim["attributed_to"] or "",
+                *(_text(claim[name]) for name in CLAIM_FIELDS),
                 row["low"],
                 row["high"],
                 "yes" if row["contested"] else "no",
