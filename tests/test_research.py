@@ -245,3 +245,12 @@ def test_schema_codebook_and_json_schema_come_from_the_models(kz) -> None:
     assert schema["type"] == "array"
     assert kz("schema", "--json-schema").code == ExitCode.USAGE
     assert kz("schema", "nonsense").code == ExitCode.USAGE
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_bundled_charts_fit_the_terminal_width(columns: int) -> None:
+    """No chart line of the bundled KB is wider than the terminal, so nothing wraps."""
+    for args in (("timeline", "--chart"), ("figures", "arrests", "troops", "--chart")):
+        out = run_in_terminal(*args, columns=columns)
+        assert max(len(line) for line in out.splitlines()) <= columns, args

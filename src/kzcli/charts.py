@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from kzcli.research import CLAIM_FIELDS, Record, by_source
+from kzcli.textnorm import wrap_words
 from kzcli.views import Table, View, source_keys
 
 # Qualifiers whose true value lies above or below the number drawn.
@@ -70,18 +71,42 @@ def figure_lines(
         ]
         label_width = max(len(key) for key, _ in bars)
         texts = [_claim_text(claim, originators) for _, claim in bars]
-        room = max(MIN_BAR, width - label_width - max(len(t) for t in texts) - 6)
+        lead = 2 + label_width + 2
+        room = width - lead - max(len(t) for t in texts) - 2
+        # Too narrow for bar and words on one line: the words go on the lines below the bar.
+        inline = room >= MIN_BAR
+        room = room if inline else max(MIN_BAR, width - lead - 1)
         top = max(float(claim["value"]) for _, claim in bars)
         flag = f" {style.dash} contested" if row["contested"] else ""
-        lines.append(f"{row['subject']}{flag}")
+        lines += wrap_words(f"{row['subject']}{flag}", width)
         for (key, claim), text in zip(bars, texts, strict=True):
             bar = _bar(float(claim["value"]), top, room, style.full) + style.marker(claim["qualifier"])
-            lines.append(f"  {key:<{label_width}}  {bar} {text}")
+            if inline:
+                lines.append(f"  {key:<{label_width}}  {bar} {text}")
+            else:
+                lines.append(f"  {key:<{label_width}}  {bar}")
+                lines += wrap_words(text, width, " " * lead)
         lines.append("")
-    lines.append(
-        f"{style.above} at least this (over, more than, at least)   "
-        f"{style.below} at most this (nearly, almost, up to)   {style.about} about this"
+    lines += _legend(
+        [
+            f"{style.above} at least this (over, more than, at least)",
+            f"{style.below} at most this (nearly, almost, up to)",
+            f"{style.about} about this",
+        ],
+        width,
     )
+    return lines
+
+
+def _legend(items: list[str], width: int) -> list[str]:
+    """Legend items three spaces apart, as many to a line as fit."""
+    lines = [""]
+    for item in items:
+        joined = f"{lines[-1]}   {item}" if lines[-1] else item
+        if len(joined) <= width or not lines[-1]:
+            lines[-1] = joined
+        else:
+            lines.append(item)
     return lines
 
 
@@ -181,23 +206,28 @@ def timeline_lines(
             line += f"  ? {day['disputed_titles'][0]} (date disputed)"
         elif day["key_title"]:
             cited = ", ".join(keys.get(s, s) for s in day["key_sources"])
-            rest = width - len(line) - len(cited) - 6
+            rest = width - len(line) - len(cited) - len("  * ") - len(" []")
             title = day["key_title"]
             if len(title) > rest:
                 title = title[: max(rest - len(style.ellipsis), 1)] + style.ellipsis
             line += f"  {style.key_event} {title} [{cited}]"
         lines.append(line.rstrip())
     lines.append("")
-    lines.append(
-        f"{style.full} events dated to the day   {style.disputed} +n? dates the sources dispute   "
-        f"{style.key_event} the day's most-cited event"
+    lines += _legend(
+        [
+            f"{style.full} events dated to the day",
+            f"{style.disputed} +n? dates the sources dispute",
+            f"{style.key_event} the day's most-cited event",
+        ],
+        width,
     )
     if unplaced:
         many = unplaced != 1
-        lines.append(
+        note = (
             f"{unplaced} event{'s' if many else ''} in this range {'are' if many else 'is'} dated only"
-            f" to the month or year and not drawn."
+            " to the month or year and not drawn."
         )
+        lines += wrap_words(note, width)
     return lines
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kzcli.research import CLAIM_FIELDS, Record
+from kzcli.textnorm import wrap_words
 from kzcli.views import Table, View, legend, role_text, source_keys
 
 
@@ -77,15 +78,7 @@ def _keys_of(ids: list[str], keys: dict[str, str]) -> str:
 
 def _wrapped(text: str, tail: str, width: int, indent: str) -> list[str]:
     """`text` then `tail` (its citation keys), wrapped at word breaks; the keys never split."""
-    lines: list[str] = []
-    line = indent
-    for word in [*text.split(), tail]:
-        if len(line) + len(word) + 1 > width and line.strip():
-            lines.append(line.rstrip())
-            line = " " * (len(indent) + 2)
-        line += word + " "
-    lines.append(line.rstrip())
-    return lines
+    return wrap_words(text, width, indent, " " * (len(indent) + 2), tail)
 
 
 def _figure_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:

@@ -88,3 +88,21 @@ def inert(text: str, keep: str = "") -> str:
     if text.isprintable():
         return text
     return "".join(_escape_char(ch) if ch not in keep and _is_unsafe(ch) else ch for ch in text)
+
+
+def wrap_words(text: str, width: int, indent: str = "", hang: str | None = None, tail: str = "") -> list[str]:
+    """`text` wrapped at spaces into lines of at most `width` (a longer word gets a line of its own).
+
+    The first line starts with `indent`, later ones with `hang` (default: spaces as wide as
+    `indent`). `tail` (citation keys, say) is appended as one piece that never splits.
+    """
+    hang = " " * len(indent) if hang is None else hang
+    lines: list[str] = []
+    line = indent
+    for word in [*text.split(), *([tail] if tail else [])]:
+        if len(line) + len(word) > width and line.strip():
+            lines.append(line.rstrip())
+            line = hang
+        line += word + " "
+    lines.append(line.rstrip())
+    return lines
