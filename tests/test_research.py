@@ -254,3 +254,13 @@ def test_bundled_charts_fit_the_terminal_width(columns: int) -> None:
     for args in (("timeline", "--chart"), ("figures", "arrests", "troops", "--chart")):
         out = run_in_terminal(*args, columns=columns)
         assert max(len(line) for line in out.splitlines()) <= columns, args
+
+
+def test_statements_show_originator_via_source_and_filter(kz) -> None:
+    """kz statements shows each claim as 'Actor, via KEY'; --attributed-to keeps one actor's."""
+    table = kz(*MINI, "--no-color", "statements", "-f", "table").stdout
+    assert "Dana Reyes, via A" in table
+    only = json.loads(kz(*MINI, "statements", "--attributed-to", "reyes", "-f", "json").stdout)
+    assert [s["id"] for s in only] == ["reyes-worst-flood"]
+    assert only[0]["actor"] == "dana-reyes"
+    assert json.loads(kz(*MINI, "statements", "--attributed-to", "city officials", "-f", "json").stdout) == []

@@ -529,6 +529,29 @@ def search(
 
 @app.command()
 @handles_errors
+def statements(
+    ctx: typer.Context,
+    attributed: Annotated[
+        str | None,
+        typer.Option(
+            "--attributed-to",
+            help="Only this actor's statements (name or alias).",
+            autocompletion=_complete("actor"),
+        ),
+    ] = None,
+    min_sources: MinSourcesOption = 1,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
+    """Claims and remarks, each shown as its originator's, via the documents that report it."""
+    state = _state(ctx)
+    actor_id = queries.resolve(state.conn, "actor", attributed) if attributed else None
+    docs = research.with_min_sources(queries.statements(state.conn, actor_id), min_sources)
+    emit(ctx, research_views.statements(docs, queries.source_docs(state.conn)), fmt, fields)
+
+
+@app.command()
+@handles_errors
 def brief(ctx: typer.Context, fmt: FormatOption = None) -> None:
     """One screen for a newcomer: what happened, key dates and actors, headline figures; all cited."""
     state = _state(ctx)

@@ -236,6 +236,16 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
     return hits, RANKED_AT_MOST if bound else None
 
 
+def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Record]:
+    """Every attributed statement (or one actor's), each with its actor's id and name."""
+    sql = "SELECT s.doc, a.name FROM statements s JOIN actors a ON a.id = s.actor_id"
+    rows = conn.execute(
+        sql + " WHERE s.actor_id = ? ORDER BY s.rowid" if actor_id else sql + " ORDER BY s.rowid",
+        (actor_id,) if actor_id else (),
+    )
+    return [dict(json.loads(doc), actor_name=name) for doc, name in rows]
+
+
 def disputed_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
     """Those of `ids` (events or figures) that are one side of a recorded dispute."""
     found: set[str] = set()

@@ -129,3 +129,31 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         lines += _wrapped(title, "", width, f"  {key:<{max(len(k) for k in keys.values())}}  ")
     flat = Table(["section", "id", "text", "sources"], flat_rows)
     return View(summary, [flat], flat, text=lines)
+
+
+def statements(docs: list[Record], sources: list[Record]) -> View:
+    """Each statement as its originator's, via the documents that report it."""
+    keys = source_keys(sources)
+
+    def via(doc: Record) -> str:
+        reported = ", ".join(dict.fromkeys(keys.get(c["source"], c["source"]) for c in doc["citations"]))
+        return f"{doc['actor_name']}, via {reported}"
+
+    human = Table(
+        ["Date", "Statement", "Attributed to"], [[d["date"] or "", d["summary"], via(d)] for d in docs]
+    )
+    flat = Table(
+        ["id", "date", "actor", "summary", "sources"],
+        [
+            [
+                d["id"],
+                d["date"] or "",
+                d["actor"],
+                d["summary"],
+                "; ".join(dict.fromkeys(c["source"] for c in d["citations"])),
+            ]
+            for d in docs
+        ],
+    )
+    cited = {c["source"] for d in docs for c in d["citations"]}
+    return View(docs, [human], flat, legend(sources, cited))
