@@ -451,7 +451,8 @@ def figures(
     state = _state(ctx)
     if not wanted and not attributed:
         if by_source or chart:
-            raise BadUsage("name a metric to compare: kz figures deaths --by-source (see kz figures)")
+            flag = "--chart" if chart else "--by-source"
+            raise BadUsage(f"name a metric to compare: kz figures deaths {flag} (see kz figures)")
         emit(ctx, views.metric_summary(queries.metric_summary(state.conn)), fmt, fields)
         return
     known = set(queries.metrics(state.conn))
