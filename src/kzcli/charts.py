@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kzcli.research import CLAIM_FIELDS, Record, by_source
 from kzcli.textnorm import wrap_words
-from kzcli.views import Table, View, source_keys
+from kzcli.views import Table, View, cell_text, source_keys
 
 # Qualifiers whose true value lies above or below the number drawn.
 _ABOVE = {"over", "more_than", "at_least"}
@@ -59,11 +59,10 @@ def _bar(value: float, top: float, width: int, glyph: str) -> str:
 
 
 def figure_lines(
-    figures: list[Record], sources: list[Record], originators: dict[str, str], style: Style, width: int
+    rows: list[Record], sources: list[Record], originators: dict[str, str], style: Style, width: int
 ) -> list[str]:
-    """Per compared set, one bar per source's figure; a qualifier marks the bar's end."""
+    """Per compared set (a by_source row), one bar per source's figure; a qualifier marks the bar's end."""
     keys = source_keys(sources)
-    rows = by_source(figures)
     lines: list[str] = []
     for row in rows:
         bars = [
@@ -138,14 +137,8 @@ def figures_view(
         for claim in claims
     ]
     columns = ["subject", "source", *CLAIM_FIELDS, "contested"]
-    flat = Table(columns, [[_cell(bar[c]) for c in columns] for bar in bars])
-    return View(bars, [flat], flat, text=figure_lines(figures, sources, originators, style, width))
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else str(value)
+    flat = Table(columns, [[cell_text(bar[c]) for c in columns] for bar in bars])
+    return View(bars, [flat], flat, text=figure_lines(rows, sources, originators, style, width))
 
 
 def _days(first: str, last: str) -> list[str]:
@@ -239,7 +232,7 @@ def timeline_view(
     days = day_counts(dated, first, last)
     columns = ["date", "events", "disputed", "key_event", "key_title", "key_sources"]
     flat = Table(
-        columns, [[_cell(d[c]) if c != "key_sources" else "; ".join(d[c]) for c in columns] for d in days]
+        columns, [[cell_text(d[c]) if c != "key_sources" else "; ".join(d[c]) for c in columns] for d in days]
     )
     lines = timeline_lines(days, sources, len(events) - len(dated), style, width)
     return View(days, [flat], flat, text=lines)

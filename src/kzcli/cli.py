@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -48,7 +48,6 @@ class State:
     """Global options, shared with every command through the Typer context."""
 
     def __init__(self, data_dir: Path | None, color: bool, layers: list[Path] | None = None) -> None:
-        self.data_dir = data_dir
         self.folders = layer_folders(data_dir, layers or [])
         self.color = color
         self._conn: sqlite3.Connection | None = None
@@ -129,19 +128,21 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
             print("\n".join(view.flat.columns))
             return
         view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
-    try:
+    with _writing_stdout():
         render(view, _pick_format(fmt, view), sys.stdout, color=_state(ctx).color)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
 
 
 def emit_text(text: str) -> None:
     """Write text that is already in its final form (a citation); control characters made visible."""
-    try:
+    with _writing_stdout():
         sys.stdout.write(inert(text, keep="\n") + "\n")
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """Write to stdout, then flush; a failed write is OutputError (exit 4), a closed pipe stays itself."""
+    try:
+        yield
         sys.stdout.flush()
     except BrokenPipeError:
         raise
@@ -188,6 +189,15 @@ StrictOption = Annotated[
 ]
 ChartOption = Annotated[
     bool, typer.Option("--chart", help="Draw a chart: Unicode at a terminal, plain ASCII when piped.")
+]
+AttributedToOption = Annotated[
+    str | None,
+    typer.Option(
+        "--attributed-to",
+        metavar="NAME",
+        help="Only what the sources attribute to this actor (name or alias, e.g. officials).",
+        autocompletion=_complete("actor"),
+    ),
 ]
 EvidenceOption = Annotated[
     bool,
@@ -428,14 +438,7 @@ def figures(
     by_source: Annotated[
         bool, typer.Option("--by-source", help="One row per scope, one column per source, then the spread.")
     ] = False,
-    attributed: Annotated[
-        str | None,
-        typer.Option(
-            "--attributed-to",
-            help="Only figures a source attributes to this actor (e.g. officials).",
-            autocompletion=_complete("actor"),
-        ),
-    ] = None,
+    attributed: AttributedToOption = None,
     min_sources: MinSourcesOption = 1,
     strict: StrictOption = False,
     chart: ChartOption = False,
@@ -532,14 +535,7 @@ def search(
 @handles_errors
 def statements(
     ctx: typer.Context,
-    attributed: Annotated[
-        str | None,
-        typer.Option(
-            "--attributed-to",
-            help="Only this actor's statements (name or alias).",
-            autocompletion=_complete("actor"),
-        ),
-    ] = None,
+    attributed: AttributedToOption = None,
     min_sources: MinSourcesOption = 1,
     fmt: FormatOption = None,
     fields: FieldsOption = None,

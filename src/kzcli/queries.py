@@ -238,10 +238,10 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
 
 def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Record]:
     """Every attributed statement (or one actor's), each with its actor's id and name."""
-    sql = "SELECT s.doc, a.name FROM statements s JOIN actors a ON a.id = s.actor_id"
     rows = conn.execute(
-        sql + " WHERE s.actor_id = ? ORDER BY s.rowid" if actor_id else sql + " ORDER BY s.rowid",
-        (actor_id,) if actor_id else (),
+        "SELECT s.doc, a.name FROM statements s JOIN actors a ON a.id = s.actor_id "
+        "WHERE ?1 IS NULL OR s.actor_id = ?1 ORDER BY s.rowid",
+        (actor_id,),
     )
     return [dict(json.loads(doc), actor_name=name) for doc, name in rows]
 

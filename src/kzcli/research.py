@@ -79,12 +79,6 @@ def with_min_sources(records: list[Record], count: int) -> list[Record]:
     return [r for r in records if len(cited_sources(r)) >= count]
 
 
-def disputed_figures(figures: list[Record]) -> list[Record]:
-    """The figures that another source contradicts within the same comparison."""
-    contested = {row["row"] for row in by_source(figures) if row["contested"]}
-    return [f for f in figures if comparison(f) in contested]
-
-
 def gaps(kb: dict[str, list[Record]]) -> list[Record]:
     """What a contributor could strengthen: single-source facts, loose dates, unstated metadata.
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from kzcli.research import CLAIM_FIELDS, Record
 from kzcli.textnorm import wrap_words
-from kzcli.views import Table, View, legend, role_text, source_keys
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+from kzcli.views import Table, View, cell_text, legend, role_text, source_keys
 
 
 def _cell(claims: list[Record], originators: dict[str, str]) -> str:
@@ -46,7 +42,7 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
                 row["row"],
                 row["subject"],
                 source,
-                *(_text(claim[name]) for name in CLAIM_FIELDS),
+                *(cell_text(claim[name]) for name in CLAIM_FIELDS),
                 row["low"],
                 row["high"],
                 "yes" if row["contested"] else "no",

@@ -494,6 +494,13 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
     return View(items, [human], flat, legend(sources, {c["source"] for _, c in rows}), notes)
 
 
+def cell_text(value: object) -> str:
+    """A JSON value as a flat-table cell: None is empty, booleans are yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
 def select_fields(view: View, wanted: list[str]) -> View:
     """The view cut down to `wanted` fields, in that order; JSON keeps each value's own type.
 
@@ -510,8 +517,8 @@ def select_fields(view: View, wanted: list[str]) -> View:
     typed = len(records) == len(rows) and all(isinstance(r, dict) for r in records)
     data = [
         {
-            name: record[name] if typed and name in record else row[i]
-            for name, i in zip(wanted, range(len(wanted)), strict=True)
+            name: record[name] if typed and name in record else text
+            for name, text in zip(wanted, row, strict=True)
         }
         for record, row in zip(records if typed else rows, rows, strict=True)
     ]
