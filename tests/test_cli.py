@@ -96,7 +96,7 @@ def test_unknown_actor_suggests_nearest_and_exits_1(kz) -> None:
 
 
 def test_disputed_date_shows_every_claim(kz) -> None:
-    """A disputed event carries each source's date; the table marks it disputed."""
+    """A disputed event carries each source's date; the table shows each and marks it with the dispute id."""
     events = json.loads(kz(*MINI, "timeline", "-f", "json").stdout)
     flood = next(e for e in events if e["id"] == "flood-reaches-eastford")
     assert flood["disputed"] is True
@@ -105,7 +105,9 @@ def test_disputed_date_shows_every_claim(kz) -> None:
         ("2020-03-02", "beta"),
     }
     table = kz(*MINI, "timeline", "-f", "table").stdout
-    assert "2020-03-02 or 2020-03-03 (disputed)" in table
+    assert "2020-03-02 (beta) · 2020-03-03 (A)" in table
+    assert "✗ 1" in table
+    assert "[1] ✗ date-flood-reaches-eastford (contradiction)" in table
 
 
 def test_timeline_orders_partial_dates_first_and_filters_by_range(kz) -> None:
@@ -164,10 +166,13 @@ def test_unknown_filter_value_exits_1(kz) -> None:
 
 
 def test_figures_keep_qualifiers_and_state_disagreement(kz) -> None:
-    """Values print with their qualifier; the closing line says the sources disagree."""
-    table = kz(*MINI, "figures", "--deaths", "-f", "table").stdout
+    """Values keep their qualifier; the closing line sets each claim side by side, with a verdict."""
+    table = " ".join(kz(*MINI, "figures", "--deaths", "-f", "table", env={"COLUMNS": "300"}).stdout.split())
     assert "over 30" in table
-    assert "deaths (total): sources disagree — 2 sources report from 12 to over 30." in table
+    assert (
+        "deaths (total) — over 30 (A, as of 2020-03-05) · 12 (City officials, via A) · 12 (beta) — differs:"
+        in table
+    )
     rows = json.loads(kz(*MINI, "figures", "--deaths", "-f", "json").stdout)
     volunteers = next(r for r in rows if r["id"] == "deaths-volunteers")
     assert (volunteers["value"], volunteers["qualifier"], volunteers["as_of"]) == (30, "over", "2020-03-05")

@@ -19,27 +19,32 @@ def test_bundled_kb_validates_with_every_excerpt_verbatim(kz) -> None:
 
 
 def _disputes(kz) -> dict[str, dict]:
-    return {d["id"]: d for d in json.loads(kz("disputes", "-f", "json").stdout)}
+    return {d["id"]: d for d in json.loads(kz("disputes", "--agreements", "-f", "json").stdout)}
 
 
 def _sides(dispute: dict) -> set[tuple[str, str]]:
     return {(c.get("shown") or c["date"], c["source"]) for c in dispute["claims"]}
 
 
-def test_csto_request_date_is_disputed(kz) -> None:
-    """The CSTO request: 5 January (evening) in one text, 6 January in another."""
-    assert _sides(_disputes(kz)["date-csto-help-requested"]) == {
+def test_csto_request_date_is_a_contradiction(kz) -> None:
+    """The CSTO request: 5 January in one text, 6 January in another; PG's 'by 7 January' fits both."""
+    dispute = _disputes(kz)["date-csto-help-requested"]
+    assert _sides(dispute) == {
         ("2022-01-05", "turbulent-week-analysis"),
         ("2022-01-06", "chaos-and-crackdown"),
+        ("by 2022-01-07", "paris-globalist"),
     }
+    assert dispute["verdict"] == "contradiction"
 
 
-def test_protests_reaching_almaty_is_disputed(kz) -> None:
-    """Protests reach Almaty on 3 January in the chronology, around the 4th for the eyewitness."""
-    assert _sides(_disputes(kz)["date-protests-reach-almaty"]) == {
+def test_protests_reaching_almaty_around_a_day_agrees(kz) -> None:
+    """Almaty: 3 January in the chronology, 'around' the 4th for the eyewitness; the two agree."""
+    dispute = _disputes(kz)["date-protests-reach-almaty"]
+    assert _sides(dispute) == {
         ("2022-01-03", "turbulent-week-analysis"),
-        ("2022-01-04", "paris-globalist"),
+        ("around 2022-01-04", "paris-globalist"),
     }
+    assert dispute["verdict"] == "agrees"
 
 
 def test_arrest_counts_disagree_with_their_qualifiers(kz) -> None:
@@ -84,14 +89,21 @@ def test_qualifiers_survive_into_json(kz, figure: str, value: int, qualifier: st
 
 
 def test_death_toll_wordings_are_compared_not_merged(kz) -> None:
-    """225 'casualties' (interview) and over 160 killed (briefing) are set side by side, each as worded."""
-    dispute = _disputes(kz)["death-toll"]
-    claims = {(c["metric"], c["shown"], c["source"]) for c in dispute["claims"]}
-    assert claims == {("casualties", "225", "paris-globalist"), ("deaths", "over 160", "chaos-and-crackdown")}
+    """225 'casualties', over 160 killed and MJPS's derived 227 are set side by side, each as worded."""
+    dispute = _disputes(kz)["deaths-total"]
+    claims = {(c["metric"], c["shown"], c["source"], c["derived"]) for c in dispute["claims"]}
+    assert claims == {
+        ("casualties", "225", "paris-globalist", False),
+        ("deaths", "over 160", "chaos-and-crackdown", False),
+        ("deaths", "227, derived: 208 protesters + 19 security forces", "mcgill-kazakh-protests", True),
+    }
+    assert dispute["verdict"] == "differs"
+    assert "may include the injured" in dispute["explanation"]
 
 
 def test_nazarbayev_years_in_power_disagree(kz) -> None:
-    """Twenty years in power (interview) against nearly 30 (briefing)."""
+    """Twenty years in power (interview) against nearly 30 (briefing): a contradiction."""
+    assert _disputes(kz)["years-in-power-nazarbayev"]["verdict"] == "contradiction"
     assert _sides(_disputes(kz)["years-in-power-nazarbayev"]) == {
         ("20 years", "paris-globalist"),
         ("nearly 30 years", "chaos-and-crackdown"),
@@ -99,8 +111,11 @@ def test_nazarbayev_years_in_power_disagree(kz) -> None:
 
 
 def test_nazarbayev_start_of_rule_disagrees(kz) -> None:
-    """In power since 1990 (interview) against from 1991 (two texts)."""
-    assert _sides(_disputes(kz)["date-nazarbayev-takes-power"]) == {
+    """In power since 1990 (interview) against leading the independent country from 1991: two offices."""
+    dispute = _disputes(kz)["date-nazarbayev-takes-power"]
+    assert dispute["verdict"] == "differs"
+    assert "date different things" in dispute["explanation"]
+    assert _sides(dispute) == {
         ("1990", "paris-globalist"),
         ("1991", "turbulent-week-analysis"),
         ("1991", "mcgill-kazakh-protests"),
@@ -180,7 +195,7 @@ CHECKED_FIGURES = [
 @pytest.mark.parametrize(("event_id", "date", "source"), CHECKED_EVENTS)
 def test_checked_event_dates(kz, event_id: str, date: str, source: str) -> None:
     """Each event carries the date the text gives and cites that text."""
-    events = {e["id"]: e for e in json.loads(kz("timeline", "-f", "json").stdout)}
+    events = {e["id"]: e for e in json.loads(kz("timeline", "--background", "-f", "json").stdout)}
     event = events[event_id]
     assert event["date"] == date
     assert source in {c["source"] for c in event["citations"]}
@@ -205,20 +220,26 @@ def test_every_actor_profile_renders_as_table_and_json(kz) -> None:
         assert doc["sources"], actor["id"]
 
 
-def test_every_metric_lists_its_figures_with_a_spread_line(kz) -> None:
-    """`kz figures --metric M` works for every metric and ends with a spread line per scope."""
-    metrics = [row["metric"] for row in json.loads(kz("figures", "-f", "json").stdout)]
+def test_every_metric_lists_its_figures_with_an_answer_line(kz) -> None:
+    """`kz figures --metric M` works for every metric; every figure's value is in a closing answer line."""
+    metrics = [row["metric"] for row in json.loads(kz("figures", "--background", "-f", "json").stdout)]
     assert len(metrics) >= 15
     for metric in metrics:
-        rows = json.loads(kz("figures", "--metric", metric, "-f", "json").stdout)
+        rows = json.loads(kz("figures", "--metric", metric, "--background", "-f", "json").stdout)
         assert rows
         assert {r["metric"] for r in rows} == {metric}
-        table = kz("figures", "--metric", metric, "-f", "table").stdout
-        assert f"{metric} (" in table
+        table = kz("figures", "--metric", metric, "--background", "-f", "table", env={"COLUMNS": "400"})
+        answers = table.stdout.split("\nSources\n")[-1]
+        for row in rows:
+            assert row["shown"] in answers, (metric, row["id"])
 
 
 def test_casualty_table_says_plainly_that_death_tolls_disagree(kz) -> None:
-    """The closing lines of `kz figures --casualties` name the grouped death-toll disagreement."""
-    table = kz("figures", "--casualties", "-f", "table").stdout
-    assert "death toll: casualties (total), deaths (total): sources disagree" in table
-    assert "deaths (security-forces): sources disagree — 2 sources report from 16 to 19." in table
+    """The closing lines of `kz figures --casualties` answer each question, parts under the total."""
+    table = " ".join(kz("figures", "--casualties", "-f", "table", env={"COLUMNS": "400"}).stdout.split())
+    assert (
+        "deaths (all) — 227, derived: 208 protesters + 19 security forces (MJPS, by 2022-01-11)"
+        " · 225 casualties, which may count the injured (PG, by 2022-01-15) · over 160 (CC) — differs:"
+        in table
+    )
+    assert "part: deaths (security forces) — 19 (MJPS, by 2022-01-11) · 16 (CC) — differs:" in table

@@ -92,7 +92,7 @@ def test_odd_environments_still_answer(env: dict[str, str]) -> None:
     """Plain locales and ASCII-only stdout print the timeline without error."""
     done = run_kz("timeline", "-f", "table", env=env)
     assert done.returncode == ExitCode.OK, done.stderr
-    assert "(disputed)" in done.stdout
+    assert "date-csto-help-requested (contradiction)" in " ".join(done.stdout.split())
     assert "TWA" in done.stdout
     assert done.stderr == ""
 

@@ -30,7 +30,11 @@ def _unescape_tsv(field: str) -> str:
 def _event(title: str, summary: str, tag: str, excerpt: str) -> dict[str, object]:
     return {
         "id": "e",
+        "era": "unrest",
         "date": "2022-01-05",
+        "date_qualifier": None,
+        "date_claims": [],
+        "disputes": [],
         "end_date": None,
         "time": None,
         "title": title,

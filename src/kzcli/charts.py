@@ -10,7 +10,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from kzcli.research import CLAIM_FIELDS, Record, by_source
+from kzcli.compare import date_in_dispute
+from kzcli.research import CLAIM_FIELDS, Record
 from kzcli.textnorm import wrap_words
 from kzcli.views import Table, View, cell_text, source_keys
 
@@ -76,7 +77,7 @@ def figure_lines(
         inline = room >= MIN_BAR
         room = room if inline else max(MIN_BAR, width - lead - 1)
         top = max(float(claim["value"]) for _, claim in bars)
-        flag = f" {style.dash} contested" if row["contested"] else ""
+        flag = f" {style.dash} {row['verdict']}" if row["disputed"] else ""
         lines += wrap_words(f"{row['subject']}{flag}", width)
         for (key, claim), text in zip(bars, texts, strict=True):
             bar = _bar(float(claim["value"]), top, room, style.full) + style.marker(claim["qualifier"])
@@ -119,10 +120,9 @@ def _claim_text(claim: Record, originators: dict[str, str]) -> str:
 
 
 def figures_view(
-    figures: list[Record], sources: list[Record], originators: dict[str, str], style: Style, width: int
+    rows: list[Record], sources: list[Record], originators: dict[str, str], style: Style, width: int
 ) -> View:
-    """The figure bars as text, with the bars' data for JSON and TSV."""
-    rows = by_source(figures)
+    """The figure bars of a by-source matrix as text, with the bars' data for JSON and TSV."""
     keys = source_keys(sources)
     bars = [
         {
@@ -130,13 +130,14 @@ def figures_view(
             "source": source,
             "key": keys.get(source, source),
             **claim,
-            "contested": row["contested"],
+            "verdict": row["verdict"],
+            "disputed": row["disputed"],
         }
         for row in rows
         for source, claims in row["cells"].items()
         for claim in claims
     ]
-    columns = ["subject", "source", *CLAIM_FIELDS, "contested"]
+    columns = ["subject", "source", *CLAIM_FIELDS, "verdict", "disputed"]
     flat = Table(columns, [[cell_text(bar[c]) for c in columns] for bar in bars])
     return View(bars, [flat], flat, text=figure_lines(rows, sources, originators, style, width))
 
@@ -156,8 +157,9 @@ def day_counts(events: list[Record], first: str, last: str) -> list[Record]:
     firm: dict[str, list[Record]] = defaultdict(list)
     disputed: dict[str, list[Record]] = defaultdict(list)
     for event in events:
-        if event["disputed"]:
-            for day in sorted({c["date"] for c in event["date_claims"]}):
+        if date_in_dispute(event["disputes"]) or event.get("date_qualifier"):
+            # Never one chosen day: every day a source gives, bounds and "around" included.
+            for day in sorted({c["date"] for c in event["date_claims"]} or {event["date"]}):
                 disputed[day].append(event)
         else:
             firm[event["date"]].append(event)
@@ -196,20 +198,18 @@ def timeline_lines(
         label = f"{_WEEKDAYS[when.weekday()]} {when.day:02d} {_MONTHS[when.month - 1]}"
         line = f"{label}  {bar:<{bar_width + 3}} {count:>5}"
         if not day["key_title"] and day["disputed_ids"]:
-            line += f"  ? {day['disputed_titles'][0]} (date disputed)"
+            tail = " (date uncertain)"
+            line += f"  ? {_cut(day['disputed_titles'][0], width - len(line) - 4 - len(tail), style)}{tail}"
         elif day["key_title"]:
             cited = ", ".join(keys.get(s, s) for s in day["key_sources"])
             rest = width - len(line) - len(cited) - len("  * ") - len(" []")
-            title = day["key_title"]
-            if len(title) > rest:
-                title = title[: max(rest - len(style.ellipsis), 1)] + style.ellipsis
-            line += f"  {style.key_event} {title} [{cited}]"
+            line += f"  {style.key_event} {_cut(day['key_title'], rest, style)} [{cited}]"
         lines.append(line.rstrip())
     lines.append("")
     lines += _legend(
         [
             f"{style.full} events dated to the day",
-            f"{style.disputed} +n? dates the sources dispute",
+            f"{style.disputed} +n? dates in dispute, or given only as a bound",
             f"{style.key_event} the day's most-cited event",
         ],
         width,
@@ -224,11 +224,18 @@ def timeline_lines(
     return lines
 
 
+def _cut(title: str, room: int, style: Style) -> str:
+    """A title cut to `room` characters, with an ellipsis where it was cut."""
+    if len(title) <= room:
+        return title
+    return title[: max(room - len(style.ellipsis), 1)] + style.ellipsis
+
+
 def timeline_view(
     events: list[Record], sources: list[Record], first: str, last: str, style: Style, width: int
 ) -> View:
     """The day strip as text, with one record per day for JSON and TSV."""
-    dated = [e for e in events if e["disputed"] or len(e["date"]) == len("YYYY-MM-DD")]
+    dated = [e for e in events if date_in_dispute(e["disputes"]) or len(e["date"]) == len("YYYY-MM-DD")]
     days = day_counts(dated, first, last)
     columns = ["date", "events", "disputed", "key_event", "key_title", "key_sources"]
     flat = Table(

@@ -41,6 +41,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEMS_SHOWN = 20
 CHART_FIRST_DAY, CHART_LAST_DAY = "2022-01-01", "2022-01-11"
 BRIEF_WIDTH, BRIEF_LINES = 100, 40
+# (events, key dates, actors, headline questions), largest first; the death toll is always the first question.
+BRIEF_SIZES = [
+    (3, 8, 5, 3),
+    (3, 6, 5, 3),
+    (2, 6, 4, 3),
+    (2, 6, 4, 2),
+    (2, 5, 3, 2),
+    (2, 4, 3, 2),
+    (1, 4, 3, 2),
+]
+BRIEF_SIZES += [(1, 3, 3, 1)]
 MAX_CHART_DAYS = 366
 
 
@@ -185,8 +196,18 @@ MinSourcesOption = Annotated[
 ]
 StrictOption = Annotated[
     bool,
-    typer.Option("--strict", help="Exit 5 (after printing) if any fact shown is disputed between sources."),
+    typer.Option(
+        "--strict", help="Exit 5 (after printing) if any fact shown is one side of a contradiction."
+    ),
 ]
+BackgroundOption = Annotated[
+    bool,
+    typer.Option(
+        "--background",
+        help="Also show the background: history before the January 2022 unrest and its aftermath.",
+    ),
+]
+UNREST_ONLY, EVERY_ERA = ("unrest",), ("unrest", "background")
 ChartOption = Annotated[
     bool, typer.Option("--chart", help="Draw a chart: Unicode at a terminal, plain ASCII when piped.")
 ]
@@ -269,10 +290,20 @@ def _chart_style() -> tuple[charts.Style, int]:
 
 
 def _refuse_disputed(count: int, noun: str) -> None:
-    """--strict: the answer is out; now fail if any of it is disputed."""
+    """--strict: the answer is out; now fail if any of it is one side of a contradiction."""
     if count:
         plural = f"{count} {noun}s shown are" if count > 1 else f"1 {noun} shown is"
-        raise DisputedFacts(f"--strict: {plural} disputed between sources (see kz disputes)")
+        raise DisputedFacts(f"--strict: {plural} contradicted by another source (see kz disputes)")
+
+
+def _contradicted(record: dict[str, Any]) -> bool:
+    return any(m["verdict"] == "contradiction" for m in record.get("disputes", []))
+
+
+def _in_eras(records: list[dict[str, Any]], eras: tuple[str, ...]) -> tuple[list[dict[str, Any]], int]:
+    """The records of those eras, and how many were left out."""
+    kept = [r for r in records if r["era"] in eras]
+    return kept, len(records) - len(kept)
 
 
 def _links(
@@ -310,6 +341,7 @@ def timeline(
     tag: Annotated[str | None, typer.Option(help="Only events with this tag.")] = None,
     min_sources: MinSourcesOption = 1,
     strict: StrictOption = False,
+    background: BackgroundOption = False,
     chart: Annotated[
         bool,
         typer.Option(
@@ -321,8 +353,12 @@ def timeline(
     fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
-    """What happened and when, in date order. Disputed dates show each source's version."""
+    """What happened and when, in date order. Disputed dates show each source's version.
+
+    The January 2022 unrest by default; --background (or --from/--to) adds the history before it.
+    """
     state = _state(ctx)
+    eras = EVERY_ERA if background or start or end else UNREST_ONLY
     if chart:
         start, end = start or CHART_FIRST_DAY, end or CHART_LAST_DAY
     low = parse_user_date("--from", start)[0] if start else "0000-01-01"
@@ -330,7 +366,7 @@ def timeline(
     if low > high:
         raise BadUsage(f"--from {start} is after --to {end}")
     events = queries.timeline(state.conn, start=low, end=high, links=_links(state, actor, place, source, tag))
-    events = research.with_min_sources(events, min_sources)
+    events, left_out = _in_eras(research.with_min_sources(events, min_sources), eras)
     sources = queries.source_docs(state.conn)
     if chart:
         if (dt.date.fromisoformat(high) - dt.date.fromisoformat(low)).days >= MAX_CHART_DAYS:
@@ -338,10 +374,10 @@ def timeline(
         view = charts.timeline_view(events, sources, low, high, *_chart_style())
     else:
         places = queries.names_of(state.conn, "place", {p for e in events for p in e["places"]})
-        view = views.timeline(events, places, sources, evidence)
+        view = views.timeline(events, places, sources, evidence, left_out)
     emit(ctx, view, fmt, fields)
     if strict:
-        _refuse_disputed(sum(e["disputed"] for e in events), "event date")
+        _refuse_disputed(sum(_contradicted(e) for e in events), "event date")
 
 
 def _profile(ctx: typer.Context, kind: str, name: str, fmt: Format | None, evidence: bool) -> None:
@@ -441,12 +477,18 @@ def figures(
     attributed: AttributedToOption = None,
     min_sources: MinSourcesOption = 1,
     strict: StrictOption = False,
+    background: BackgroundOption = False,
     chart: ChartOption = False,
     fmt: FormatOption = None,
     fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
-    """How many were killed, injured, arrested or deployed, with every source's number."""
+    """How many were killed, injured, arrested or deployed, with every source's number.
+
+    Figures of the January 2022 unrest by default; --background adds earlier and later ones.
+    Each question closes with one line: every source's answer, a derived sum, the verdict and why.
+    """
+    eras = EVERY_ERA if background else UNREST_ONLY
     wanted = [*(metric_names or []), *(metric or [])]
     wanted += list(queries.CASUALTY_METRICS) if casualties else []
     flags = (("deaths", deaths), ("injured", injured), ("arrests", arrests), ("troops", troops))
@@ -456,7 +498,11 @@ def figures(
         if by_source or chart:
             flag = "--chart" if chart else "--by-source"
             raise BadUsage(f"name a metric to compare: kz figures deaths {flag} (see kz figures)")
-        emit(ctx, views.metric_summary(queries.metric_summary(state.conn)), fmt, fields)
+        summary = queries.metric_summary(state.conn, eras)
+        left_out = sum(r["figures"] for r in queries.metric_summary(state.conn, EVERY_ERA)) - sum(
+            r["figures"] for r in summary
+        )
+        emit(ctx, views.metric_summary(summary, left_out), fmt, fields)
         return
     known = set(queries.metrics(state.conn))
     unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
@@ -465,7 +511,7 @@ def figures(
     rows = queries.figures(state.conn, list(dict.fromkeys(wanted or sorted(known))))
     if attributed:
         rows = research.attributed_to(rows, queries.resolve(state.conn, "actor", attributed))
-    rows = research.with_min_sources(rows, min_sources)
+    rows, left_out = _in_eras(research.with_min_sources(rows, min_sources), eras)
     names = {
         "place": queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]}),
         "actor": queries.names_of(
@@ -473,15 +519,16 @@ def figures(
         ),
     }
     sources = queries.source_docs(state.conn)
+    matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources))
     if chart:
-        view = charts.figures_view(rows, sources, names["actor"], *_chart_style())
+        view = charts.figures_view(matrix, sources, names["actor"], *_chart_style())
     elif by_source:
-        view = research_views.by_source(research.by_source(rows), sources, names["actor"])
+        view = research_views.by_source(matrix, sources, names["actor"])
     else:
-        view = views.figures(rows, queries.spread(rows), names, sources, evidence)
+        view = views.figures(rows, matrix, names, sources, evidence, left_out)
     emit(ctx, view, fmt, fields)
     if strict:
-        _refuse_disputed(len(queries.disputed_ids(state.conn, [f["id"] for f in rows])), "figure")
+        _refuse_disputed(sum(_contradicted(f) for f in rows), "figure")
 
 
 @app.command()
@@ -555,10 +602,11 @@ def brief(ctx: typer.Context, fmt: FormatOption = None) -> None:
     kb = queries.export(state.conn, {})
     originators = queries.names_of(state.conn, "actor", {f["attributed_to"] for f in kb["figures"]} - {None})
     width = min(_chart_style()[1], BRIEF_WIDTH)
-    # Fewer key dates until the brief fits one screen (wrapping depends on the width).
-    for dates in range(8, 2, -1):
-        sizes = {"happened": 3, "dates": dates, "actors": 5, "figures": 5}
-        summary = research.brief(kb, CHART_FIRST_DAY, CHART_LAST_DAY, sizes)
+    scopes = queries.scopes(state.conn)
+    # Smaller sections until the brief fits one screen (wrapping depends on the width).
+    for happened, dates, actors, figures in BRIEF_SIZES:
+        sizes = {"happened": happened, "dates": dates, "actors": actors, "figures": figures}
+        summary = research.brief(kb, scopes, sizes)
         view = research_views.brief(summary, kb["sources"], originators, width)
         if len(view.text or []) <= BRIEF_LINES:
             break
@@ -580,10 +628,19 @@ def schema(
         bool, typer.Option("--json-schema", help="Write a JSON Schema (for editors) instead of the codebook.")
     ] = False,
     kind: Annotated[
-        str | None, typer.Argument(metavar="[KIND]", help="sources, events, actors, places or figures.")
+        str | None,
+        typer.Argument(metavar="[KIND]", help="sources, events, actors, places, figures, scopes, ..."),
     ] = None,
+    rules: Annotated[
+        bool, typer.Option("--rules", help="How kz compares claims: each rule, with an example.")
+    ] = False,
 ) -> None:
     """The knowledge-base codebook: every field, its type and vocabulary, from the schema itself."""
+    if rules:
+        from kzcli.compare import rules_text
+
+        emit_text(rules_text())
+        return
     from kzcli import codebook  # pydantic models: only this command and cold builds need them
 
     emit_text(codebook.json_schema(kind) if json_schema else codebook.describe(kind))
@@ -611,10 +668,19 @@ def disputes(
     fmt: FormatOption = None,
     fields: FieldsOption = None,
     evidence: EvidenceOption = False,
+    agreements: Annotated[
+        bool, typer.Option("--agreements", help="Also list the comparisons whose claims agree.")
+    ] = False,
 ) -> None:
-    """Every place where the sources disagree, on a figure or on a date, side by side."""
+    """Where the sources differ, each side cited, with a verdict: contradiction, differs, or slip.
+
+    Figures, dates, names and whether something happened are compared; slips within one
+    text are listed after them. --agreements adds the comparisons whose claims agree.
+    """
     conn = _state(ctx).conn
-    emit(ctx, views.disputes(queries.disputes(conn), queries.source_docs(conn), evidence), fmt, fields)
+    verdicts = ("contradiction", "differs", "slip") + (("agrees",) if agreements else ())
+    found = queries.disputes(conn, verdicts)
+    emit(ctx, views.disputes(found, queries.source_docs(conn), evidence), fmt, fields)
 
 
 class ExportFormat(str, Enum):

@@ -11,15 +11,18 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from kzcli.compare import date_span, every_comparison, in_dispute
+from kzcli.compare import marks as mark_map
 from kzcli.dates import date_range, precision
-from kzcli.display import comparison, comparison_subject, figure_value
 from kzcli.kbfiles import KBFiles, ProgressFn, no_progress
 from kzcli.textnorm import name_key
 from kzcli.validate import KnowledgeBase, validate
+from kzcli.wording import figure_value
 
 _TIME_ORDER = {None: 0, "morning": 1, "afternoon": 2, "evening": 3, "night": 4}
 
 Rows = dict[str, list[tuple[Any, ...]]]
+Marks = dict[str, list[dict[str, Any]]]
 
 
 def _dump(doc: dict[str, Any]) -> str:
@@ -30,70 +33,42 @@ def _clean_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in c.items() if k != "note" or v is not None} for c in citations]
 
 
-def _event_doc(event: dict[str, Any]) -> dict[str, Any]:
-    doc = dict(event)
-    claims = doc.pop("date_claims") or []
-    doc["citations"] = _clean_citations(doc["citations"])
+def _event_doc(event: dict[str, Any], marked: list[dict[str, Any]]) -> dict[str, Any]:
+    """An event as JSON: every claim's citation among its citations, its date the earliest claim's."""
+    doc = dict(event, citations=_clean_citations(event["citations"]))
+    claims = doc["date_claims"] = _clean_citations(event["date_claims"] or [])
     if claims:
-        doc["date_claims"] = _clean_citations(claims)
         doc["date"] = min(c["date"] for c in claims)
-        doc["disputed"] = len({c["date"] for c in claims}) > 1
         seen = {(c["source"], c["paragraph"], c["excerpt"]) for c in doc["citations"]}
-        for claim in doc["date_claims"]:
-            if (claim["source"], claim["paragraph"], claim["excerpt"]) not in seen:
-                doc["citations"].append({k: v for k, v in claim.items() if k != "date"})
-    else:
-        doc["disputed"] = False
-    return doc
+        doc["citations"] += [
+            {k: v for k, v in c.items() if k in ("source", "paragraph", "excerpt", "note")}
+            for c in claims
+            if (c["source"], c["paragraph"], c["excerpt"]) not in seen
+        ]
+    doc["era"] = era_of(event)
+    return doc | _mark_fields(marked)
+
+
+def era_of(record: dict[str, Any]) -> str:
+    """The record's era; one left unmarked is shown with the unrest (the bundled KB marks every one)."""
+    return str(record.get("era") or "unrest")
+
+
+def _mark_fields(marked: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dispute mark every fact carries: its comparisons (worst first) and whether it is in dispute."""
+    return {"disputes": marked, "disputed": in_dispute(marked)}
 
 
 def _event_span(doc: dict[str, Any]) -> tuple[str, str]:
-    dates = [c["date"] for c in doc.get("date_claims", [])] or [doc["date"]]
-    if doc.get("end_date"):
-        dates.append(doc["end_date"])
-    return min(date_range(d)[0] for d in dates), max(date_range(d)[1] for d in dates)
-
-
-def _figure_disputes(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for figure in figures:
-        groups[comparison(figure)].append(figure)
-    disputes = []
-    for key, members in sorted(groups.items()):
-        sources = {c["source"] for f in members for c in f["citations"]}
-        values = {(f["value"], f["qualifier"], f["unit"]) for f in members}
-        if len(sources) < 2 or len(values) < 2:
-            continue
-        first = members[0]
-        subject = comparison_subject(members)
-        claims = [
-            {
-                "figure": f["id"],
-                "metric": f["metric"],
-                "scope": f["scope"],
-                "value": f["value"],
-                "qualifier": f["qualifier"],
-                "unit": f["unit"],
-                "shown": figure_value(f["value"], f["qualifier"], f["unit"]),
-                "as_of": f["as_of"],
-                **cite,
-            }
-            for f in members
-            for cite in f["citations"]
-        ]
-        disputes.append(
-            {
-                "id": key,
-                "kind": "figure",
-                "subject": subject,
-                "grouped": bool(first["group"]),
-                "metric": first["metric"],
-                "scope": first["scope"],
-                "place": first["place"],
-                "claims": claims,
-            }
-        )
-    return disputes
+    spans = [date_span(c["date"], c.get("qualifier"), c.get("end_date")) for c in doc.get("date_claims", [])]
+    if not spans:
+        spans = [date_range(doc["date"])]
+        if doc.get("end_date"):
+            spans.append(date_range(doc["end_date"]))
+    # A bound ("by 11 January") places the event at the bound itself for ordering and ranges.
+    firsts = [first if first != "0001-01-01" else last for first, last in spans]
+    lasts = [last if last != "9999-12-31" else first for first, last in spans]
+    return min(firsts), max(lasts)
 
 
 def _names(kind: str, record: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -102,172 +77,150 @@ def _names(kind: str, record: dict[str, Any]) -> list[tuple[str, str, str, str]]
     return [(kind, record["id"], spelling, key) for key, spelling in keys.items()]
 
 
-def rows_from(kb: KnowledgeBase) -> Rows:
-    """Every table's rows, ready for executemany."""
-    rec = kb.records
-    rows: Rows = defaultdict(list)
-    source_order = {s["id"]: i for i, s in enumerate(rec["sources"])}
-    names_of: dict[str, str] = {}
+def _citation_rows(
+    kind: str, record_id: str, label: str, citations: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    return [(kind, record_id, label, c["source"], c["paragraph"], c["excerpt"]) for c in citations]
 
-    for i, source in enumerate(rec["sources"]):
+
+def _source_rows(kb: KnowledgeBase, rows: Rows) -> None:
+    for i, source in enumerate(kb.records["sources"]):
         doc = dict(source, folder=kb.source_folders.get(source["id"]))
         rows["sources"].append((source["id"], i, _dump(doc)))
         spellings = {name_key(s): s for s in (source["id"], source["key"], source["file"]) if s}
         rows["names"].extend(("source", source["id"], s, key) for key, s in spellings.items())
         people = " ".join(p["name"] for p in source["people"])
-        rows["search"].append(
-            (
-                "source",
-                source["id"],
-                source["title"] or source["id"],
-                " ".join(filter(None, (source["title"], source["publisher"], people))),
-            )
+        body = " ".join(filter(None, (source["title"], source["publisher"], people)))
+        rows["search"].append(("source", source["id"], source["title"] or source["id"], body))
+
+
+def _with_aliases(records: list[dict[str, Any]], extra: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Actors or places with the spellings aliases.yaml adds; the records read stay as they were."""
+    return [
+        dict(r, aliases=list(dict.fromkeys([*r["aliases"], *extra[r["id"]]]))) if r["id"] in extra else r
+        for r in records
+    ]
+
+
+def _named_rows(kind: str, records: list[dict[str, Any]], marks: Marks, rows: Rows) -> None:
+    """Actors or places: rows, name keys, search text and citations."""
+    table = kind + "s"
+    for record in records:
+        extra = record.get("type") or record.get("kind")
+        doc = dict(record, citations=_clean_citations(record["citations"])) | _mark_fields(
+            marks.get(record["id"], [])
         )
+        for part in ("roles", "statements"):
+            if part in doc:
+                doc[part] = [dict(p, citations=_clean_citations(p["citations"])) for p in doc[part]]
+        rows[table].append((record["id"], record["name"], extra, _dump(doc)))
+        rows["names"].extend(_names(kind, record))
+        fields = ("description", "region", "note")
+        text = " ".join(filter(None, (record["name"], *record["aliases"], *(record.get(f) for f in fields))))
+        rows["search"].append((kind, record["id"], record["name"], text))
+        rows["citations"] += _citation_rows(kind, record["id"], record["name"], record["citations"])
+        for role in record.get("roles", []):
+            rows["citations"] += _citation_rows("role", record["id"], role["title"], role["citations"])
 
-    extra_spellings: dict[str, list[str]] = defaultdict(list)
-    for alias_set in rec.get("aliases", []):
-        extra_spellings[alias_set["id"]] += alias_set["aliases"]
-    for kind, table in (("actor", "actors"), ("place", "places")):
-        for i, record in enumerate(rec[table]):
-            if record["id"] in extra_spellings:
-                merged = list(dict.fromkeys([*record["aliases"], *extra_spellings[record["id"]]]))
-                rec[table][i] = record = dict(record, aliases=merged)
-            names_of[record["id"]] = record["name"]
-            extra = record.get("type") or record.get("kind")
-            doc = dict(record, citations=_clean_citations(record["citations"]))
-            for part in ("roles", "statements"):
-                if part in doc:
-                    doc[part] = [dict(p, citations=_clean_citations(p["citations"])) for p in doc[part]]
-            rows[table].append((record["id"], record["name"], extra, _dump(doc)))
-            rows["names"].extend(_names(kind, record))
-            text = " ".join(
-                filter(
-                    None,
-                    (
-                        record["name"],
-                        *record["aliases"],
-                        record.get("description"),
-                        record.get("region"),
-                        record.get("note"),
-                    ),
-                )
-            )
-            rows["search"].append((kind, record["id"], record["name"], text))
 
-    events = [_event_doc(e) for e in rec["events"]]
-    spans = {doc["id"]: _event_span(doc) for doc in events}
+def _event_rows(events: list[dict[str, Any]], marks: Marks, rows: Rows) -> list[dict[str, Any]]:
+    docs = [_event_doc(e, marks.get(e["id"], [])) for e in events]
+    spans = {doc["id"]: _event_span(doc) for doc in docs}
 
     def order(doc: dict[str, Any]) -> tuple[str, int, int, str]:
         return (spans[doc["id"]][0], precision(doc["date"]), _TIME_ORDER[doc["time"]], doc["id"])
 
-    for i, doc in enumerate(sorted(events, key=order)):
+    docs.sort(key=order)
+    for i, doc in enumerate(docs):
         start, end = spans[doc["id"]]
         rows["events"].append((doc["id"], i, start, end, int(doc["disputed"]), _dump(doc)))
         for kind in ("places", "actors", "tags"):
             rows["event_links"].extend((doc["id"], kind[:-1], target) for target in doc[kind])
-        for cite in doc["citations"]:
-            rows["event_links"].append((doc["id"], "source", cite["source"]))
-        rows["search"].append(
-            ("event", doc["id"], doc["title"], " ".join((doc["title"], doc["summary"], *doc["tags"])))
-        )
+        rows["event_links"] += [(doc["id"], "source", c["source"]) for c in doc["citations"]]
+        body = " ".join((doc["title"], doc["summary"], *doc["tags"]))
+        rows["search"].append(("event", doc["id"], doc["title"], body))
+        rows["citations"] += _citation_rows("event", doc["id"], doc["title"], doc["citations"])
+    return docs
 
-    figures = sorted(
-        rec["figures"],
-        key=lambda f: (
-            f["metric"],
-            f["scope"],
-            f["as_of"] or "",
-            min(source_order[c["source"]] for c in f["citations"]),
-            f["id"],
-        ),
-    )
-    for i, figure in enumerate(figures):
-        doc = dict(figure, citations=_clean_citations(figure["citations"]))
-        rows["figures"].append((figure["id"], i, figure["metric"], figure["scope"], _dump(doc)))
+
+def _figure_rows(kb: KnowledgeBase, marks: Marks, names_of: dict[str, str], rows: Rows) -> None:
+    source_order = {s["id"]: i for i, s in enumerate(kb.records["sources"])}
+
+    def order(f: dict[str, Any]) -> tuple[Any, ...]:
+        first_source = min(source_order[c["source"]] for c in f["citations"])
+        return (f["metric"], f["scope"], f["as_of"] or "", first_source, f["id"])
+
+    for i, figure in enumerate(sorted(kb.records["figures"], key=order)):
         shown = figure_value(figure["value"], figure["qualifier"], figure["unit"])
-        text = " ".join(
-            filter(
-                None,
-                (
-                    figure["metric"].replace("_", " "),
-                    figure["scope"].replace("-", " "),
-                    shown,
-                    names_of.get(figure["place"] or ""),
-                    figure["note"],
-                ),
-            )
-        )
+        doc = dict(figure, shown=shown, citations=_clean_citations(figure["citations"]), era=era_of(figure))
+        doc |= _mark_fields(marks.get(figure["id"], []))
+        rows["figures"].append((figure["id"], i, figure["metric"], figure["scope"], _dump(doc)))
+        words = (figure["metric"].replace("_", " "), figure["scope"].replace("-", " "), shown)
+        text = " ".join(filter(None, (*words, names_of.get(figure["place"] or ""), figure["note"])))
         rows["search"].append(("figure", figure["id"], f"{figure['metric']}: {shown}", text))
+        label = f"{figure['metric']} ({figure['scope']}): {shown}"
+        rows["citations"] += _citation_rows("figure", figure["id"], label, figure["citations"])
 
-    for actor in rec["actors"]:
-        for role in actor["roles"]:
-            rows["citations"].extend(
-                ("role", actor["id"], role["title"], c["source"], c["paragraph"], c["excerpt"])
-                for c in role["citations"]
-            )
+
+def _statement_rows(actors: list[dict[str, Any]], marks: Marks, rows: Rows) -> None:
+    for actor in actors:
         for statement in actor["statements"]:
             doc = dict(statement, actor=actor["id"], citations=_clean_citations(statement["citations"]))
+            doc |= _mark_fields(marks.get(statement["id"], []))
             rows["statements"].append((statement["id"], actor["id"], _dump(doc)))
             rows["search"].append(("statement", statement["id"], actor["name"], statement["summary"]))
-            rows["citations"].extend(
-                (
-                    "statement",
-                    statement["id"],
-                    statement["summary"],
-                    c["source"],
-                    c["paragraph"],
-                    c["excerpt"],
-                )
-                for c in statement["citations"]
+            rows["citations"] += _citation_rows(
+                "statement", statement["id"], statement["summary"], statement["citations"]
             )
-    labelled = [
-        ("event", events, "title"),
-        ("actor", rec["actors"], "name"),
-        ("place", rec["places"], "name"),
-    ]
-    for kind, records, label in labelled:
-        for record in records:
-            rows["citations"].extend(
-                (kind, record["id"], record[label], c["source"], c["paragraph"], c["excerpt"])
-                for c in record["citations"]
-            )
-    for figure in figures:
-        shown = figure_value(figure["value"], figure["qualifier"], figure["unit"])
-        label = f"{figure['metric']} ({figure['scope']}): {shown}"
-        rows["citations"].extend(
-            ("figure", figure["id"], label, c["source"], c["paragraph"], c["excerpt"])
-            for c in figure["citations"]
-        )
+
+
+def _comparison_rows(comparisons: list[dict[str, Any]], rows: Rows) -> None:
+    for i, comparison in enumerate(comparisons):
+        doc = dict(comparison, claims=[_public_claim(c) for c in comparison["claims"]])
+        rows["disputes"].append((comparison["id"], i, comparison["kind"], comparison["verdict"], _dump(doc)))
+        rows["dispute_members"] += [(rid, comparison["id"]) for rid in comparison["records"]]
+        text = " ".join((comparison["subject"], comparison["explanation"]))
+        rows["search"].append(("dispute", comparison["id"], comparison["subject"], text))
+
+
+def _public_claim(claim: dict[str, Any]) -> dict[str, Any]:
+    """A claim as stored: no source key (that is display) and no repeated citation list."""
+    return {
+        k: v for k, v in claim.items() if k not in ("key", "citations") and (k != "note" or v is not None)
+    }
+
+
+def rows_from(kb: KnowledgeBase) -> Rows:
+    """Every table's rows, ready for executemany. The records read are left as they are."""
+    rec = kb.records
+    rows: Rows = defaultdict(list)
+    comparisons = every_comparison(rec)
+    marks = mark_map(comparisons)
+    extra: dict[str, list[str]] = defaultdict(list)
+    for alias_set in rec.get("aliases", []):
+        extra[alias_set["id"]] += alias_set["aliases"]
+    actors, places = _with_aliases(rec["actors"], extra), _with_aliases(rec["places"], extra)
+    _source_rows(kb, rows)
+    _named_rows("actor", actors, marks, rows)
+    _named_rows("place", places, marks, rows)
+    _event_rows(rec["events"], marks, rows)
+    _figure_rows(kb, marks, {r["id"]: r["name"] for r in places}, rows)
+    _statement_rows(actors, marks, rows)
+    _comparison_rows(comparisons, rows)
+    rows["scopes"] = [(s["id"], _dump(s)) for s in rec.get("scopes", [])]
     for _kind, record_id, _label, source, paragraph, excerpt in rows["citations"]:
         rows["search"].append(("excerpt", record_id, f"{source} ¶{paragraph}", excerpt))
-
-    date_disputes = [
-        {
-            "id": f"date-{d['id']}",
-            "kind": "date",
-            "subject": d["title"],
-            "event": d["id"],
-            "claims": d["date_claims"],
-        }
-        for d in events
-        if d["disputed"]
-    ]
-    disputes = date_disputes + _figure_disputes(figures)
-    rows["disputes"] = [(d["id"], i, d["kind"], _dump(d)) for i, d in enumerate(disputes)]
-    rows["dispute_members"] = [(d["event"], d["id"]) for d in date_disputes]
-    rows["dispute_members"] += [
-        (figure_id, d["id"])
-        for d in disputes
-        if d["kind"] == "figure"
-        for figure_id in {c["figure"] for c in d["claims"]}
-    ]
-
-    statements = sum(len(a["statements"]) for a in rec["actors"])
-    counts = {kind: len(rec[kind]) for kind in rec if kind != "aliases"}
-    counts |= {"statements": statements, "disputes": len(disputes)}
-    counts["facts"] = sum(counts[k] for k in ("events", "actors", "places", "figures", "statements"))
-    rows["meta"] = [("counts", json.dumps(counts))]
+    rows["meta"] = [("counts", json.dumps(_counts(rec, comparisons)))]
     return dict(rows)
+
+
+def _counts(rec: dict[str, list[dict[str, Any]]], comparisons: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {kind: len(rec[kind]) for kind in ("sources", "events", "actors", "places", "figures")}
+    counts["statements"] = sum(len(a["statements"]) for a in rec["actors"])
+    counts["disputes"] = sum(c["verdict"] in ("contradiction", "differs") for c in comparisons)
+    counts["slips"] = len(rec.get("slips", []))
+    counts["facts"] = sum(counts[k] for k in ("events", "actors", "places", "figures", "statements"))
+    return counts
 
 
 def compile_kb(kb: KBFiles, progress: ProgressFn = no_progress) -> Rows:

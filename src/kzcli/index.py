@@ -43,7 +43,9 @@ CREATE TABLE names(kind TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NU
 CREATE TABLE event_links(event_id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL);
 CREATE TABLE citations(kind TEXT NOT NULL, record_id TEXT NOT NULL, label TEXT NOT NULL,
                        source TEXT NOT NULL, paragraph INTEGER NOT NULL, excerpt TEXT NOT NULL);
-CREATE TABLE disputes(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE disputes(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT NOT NULL, verdict TEXT NOT NULL,
+                      doc TEXT NOT NULL);
+CREATE TABLE scopes(id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE statements(id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE dispute_members(record_id TEXT NOT NULL, dispute_id TEXT NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, record_id UNINDEXED, label UNINDEXED,
@@ -106,29 +108,19 @@ def _open_cached(path: Path, fingerprint: str) -> sqlite3.Connection | None:
     return None
 
 
-# The modules whose code decides what an index contains: a change to any of
-# them (an upgrade, or a developer's edit) must not reuse an older index.
-_BUILD_MODULES = (
-    "compile",
-    "index",
-    "validate",
-    "schema",
-    "yamlload",
-    "gcpause",
-    "display",
-    "textnorm",
-    "dates",
-    "kbfiles",
-)
-
-
 def _build_code_key() -> str:
+    """A key for the code that builds an index: every module of the package, by size and mtime.
+
+    Derived rather than listed, so a new build module can never be forgotten: an
+    upgrade or a developer's edit to any module never reuses an older index.
+    """
     digest = hashlib.sha256(__version__.encode())
     here = Path(__file__).resolve().parent
-    for name in _BUILD_MODULES:
-        with contextlib.suppress(OSError):
-            info = (here / f"{name}.py").stat()
-            digest.update(f"{name}:{info.st_size}:{info.st_mtime_ns};".encode())
+    with contextlib.suppress(OSError):
+        for entry in sorted(os.scandir(here), key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                info = entry.stat()
+                digest.update(f"{entry.name}:{info.st_size}:{info.st_mtime_ns};".encode())
     return digest.hexdigest()[:8]
 
 

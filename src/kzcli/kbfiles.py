@@ -11,10 +11,11 @@ from pathlib import Path
 from kzcli.errors import InvalidKB
 
 # "aliases" adds spellings to actors or places defined in any layer (often the bundled KB).
-KINDS = ("sources", "events", "actors", "places", "figures", "aliases")
+# "scopes", "comparisons" and "slips" feed the comparison model (kz disputes).
+KINDS = ("sources", "events", "actors", "places", "figures", "aliases", "scopes", "comparisons", "slips")
 MAX_FILE_BYTES = 128 * 1024 * 1024
 # Bump when the compiled index layout changes, so old caches are not reused.
-INDEX_FORMAT = "kz-index-2"
+INDEX_FORMAT = "kz-index-3"
 
 
 # Reports a long build's progress: (what is happening, steps done, steps in all).

@@ -13,9 +13,9 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from kzcli.display import comparison, comparison_subject, event_date, figure_value
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import name_key
+from kzcli.wording import event_date, figure_value
 
 Record = dict[str, Any]
 KIND_TABLES = {"actor": "actors", "place": "places", "source": "sources"}
@@ -131,35 +131,17 @@ def _sources_of(figure: Record) -> list[str]:
     return list(dict.fromkeys(c["source"] for c in figure["citations"]))
 
 
-def spread(rows: list[Record]) -> list[Record]:
-    """Per compared set of figures: how many sources, the range reported, and whether they disagree."""
-    groups: dict[str, list[Record]] = defaultdict(list)
-    for figure in rows:
-        groups[comparison(figure)].append(figure)
-    result = []
-    for members in groups.values():
-        low = min(members, key=lambda f: f["value"])
-        high = max(members, key=lambda f: f["value"])
-        sources = sorted({s for f in members for s in _sources_of(f)})
-        values = {(f["value"], f["qualifier"], f["unit"]) for f in members}
-        result.append(
-            {
-                "subject": comparison_subject(members),
-                "figures": len(members),
-                "sources": sources,
-                "low": figure_value(low["value"], low["qualifier"], low["unit"]),
-                "high": figure_value(high["value"], high["qualifier"], high["unit"]),
-                "disagree": len(sources) > 1 and len(values) > 1,
-            }
-        )
-    return result
+def scopes(conn: sqlite3.Connection) -> dict[str, Record]:
+    """How scopes nest (scopes.yaml), by id."""
+    return {row[0]: json.loads(row[1]) for row in conn.execute("SELECT id, doc FROM scopes")}
 
 
-def metric_summary(conn: sqlite3.Connection) -> list[Record]:
-    """One row per metric: how many figures, the range reported, how many sources."""
+def metric_summary(conn: sqlite3.Connection, eras: tuple[str, ...]) -> list[Record]:
+    """One row per metric: how many figures, the range reported, how many sources, how many in dispute."""
     by_metric: dict[str, list[Record]] = defaultdict(list)
     for doc in _docs(conn, "SELECT doc FROM figures ORDER BY ord"):
-        by_metric[doc["metric"]].append(doc)
+        if doc["era"] in eras:
+            by_metric[doc["metric"]].append(doc)
     summary = []
     for metric, members in by_metric.items():
         low = min(members, key=lambda f: f["value"])
@@ -172,6 +154,7 @@ def metric_summary(conn: sqlite3.Connection) -> list[Record]:
                 "high": figure_value(high["value"], high["qualifier"], high["unit"]),
                 "sources": sorted({s for f in members for s in _sources_of(f)}),
                 "scopes": sorted({f["scope"] for f in members}),
+                "in_dispute": sum(f["disputed"] for f in members),
             }
         )
     return summary
@@ -246,17 +229,6 @@ def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Re
     return [dict(json.loads(doc), actor_name=name) for doc, name in rows]
 
 
-def disputed_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
-    """Those of `ids` (events or figures) that are one side of a recorded dispute."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT record_id FROM dispute_members WHERE record_id IN ({marks})"
-        found.update(row[0] for row in conn.execute(sql, chunk))
-    return found
-
-
 def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[Record], list[Record]]:
     """What `kz cite ID` cites: the fact, its citations (every side if disputed), their sources."""
     rid = record_id.strip()
@@ -266,7 +238,8 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
         return {"id": rid, "type": "source", "label": label, "disputed": False}, [{"source": rid}], source
     dispute = _docs(
         conn,
-        "SELECT d.doc FROM dispute_members m JOIN disputes d ON d.id = m.dispute_id WHERE m.record_id = ?",
+        "SELECT d.doc FROM dispute_members m JOIN disputes d ON d.id = m.dispute_id "
+        "WHERE m.record_id = ? AND d.verdict IN ('contradiction', 'differs') ORDER BY d.ord",
         (rid,),
     )
     event = _docs(conn, "SELECT doc FROM events WHERE id = ?", (rid,))
@@ -284,9 +257,13 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
         shown = figure_value(doc["value"], doc["qualifier"], doc["unit"])
         fact = {"id": rid, "type": "figure", "label": f"{doc['metric']} ({doc['scope']}): {shown}"}
         sides = [
-            dict(c, claim=f"{c['shown']} {c['metric']} ({c['scope']})") for d in dispute for c in d["claims"]
+            dict(c, claim=f"{c['shown']} {c['metric']} ({c['scope']})")
+            for d in dispute
+            for c in d["claims"]
+            if d["kind"] == "figure"
         ]
-        items = sides or list(doc["citations"])
+        items = list({(c["source"], c["paragraph"], c["excerpt"], c["claim"]): c for c in sides}.values())
+        items = items or list(doc["citations"])
     elif statement:
         doc = statement[0]
         actor = names_of(conn, "actor", {doc["actor"]}).get(doc["actor"], doc["actor"])
@@ -295,12 +272,14 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
     else:
         raise NoMatch(f"no source, event, figure or statement has the id {rid!r}")
     cited = source_docs(conn, {item["source"] for item in items})
-    return {**fact, "disputed": bool(dispute)}, items, cited
+    marks = [{"id": d["id"], "verdict": d["verdict"], "explanation": d["explanation"]} for d in dispute]
+    return {**fact, "disputed": bool(dispute), "disputes": marks}, items, cited
 
 
-def disputes(conn: sqlite3.Connection) -> list[Record]:
-    """Every recorded disagreement between sources."""
-    return _docs(conn, "SELECT doc FROM disputes ORDER BY ord")
+def disputes(conn: sqlite3.Connection, verdicts: tuple[str, ...]) -> list[Record]:
+    """Every comparison with one of `verdicts`: contradictions and differences, agreements, slips."""
+    marks = ",".join("?" * len(verdicts))
+    return _docs(conn, f"SELECT doc FROM disputes WHERE verdict IN ({marks}) ORDER BY ord", verdicts)
 
 
 def export(conn: sqlite3.Connection, kb: Record) -> Record:

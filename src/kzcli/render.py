@@ -146,6 +146,9 @@ def _write_markdown(view: View, out: TextIO, safe: bool) -> None:
     out.write("\n\n".join(blocks) + "\n")
 
 
+# Columns whose cells are ids a reader copies into the next command.
+UNBROKEN = ("Dispute", "Id")
+
 # Below this width a grid squeezes cells to a letter or two; one block per record reads better.
 NARROW_COLUMNS = 60
 
@@ -190,8 +193,10 @@ def _draw_tables(view: View, out: TextIO, *, color: bool) -> None:
         grid = RichTable(
             box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else ""
         )
-        for column in table.columns:
-            grid.add_column(text(column), overflow="fold")
+        for i, column in enumerate(table.columns):
+            # A dispute id is a name to copy: never broken mid-word.
+            whole = max((len(row[i]) for row in table.rows), default=0) if column in UNBROKEN else None
+            grid.add_column(text(column), overflow="fold", min_width=whole, no_wrap=whole is not None)
         for row in table.rows:
             grid.add_row(*(text(cell) for cell in row))
         if table.rows:

@@ -9,12 +9,26 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from kzcli import compare
 from kzcli.dates import precision
-from kzcli.display import comparison, comparison_subject, figure_value
 
 Record = dict[str, Any]
 # What each source's figure in a comparison carries (the cells of the by-source matrix).
-CLAIM_FIELDS = ("figure", "metric", "scope", "value", "qualifier", "unit", "shown", "as_of", "attributed_to")
+CLAIM_FIELDS = (
+    "figure",
+    "derived",
+    "derived_from",
+    "metric",
+    "scope",
+    "value",
+    "qualifier",
+    "unit",
+    "shown",
+    "as_of",
+    "as_of_qualifier",
+    "attributed_to",
+    "caveat",
+)
 
 
 def cited_sources(record: Record) -> list[str]:
@@ -22,51 +36,51 @@ def cited_sources(record: Record) -> list[str]:
     return list(dict.fromkeys(c["source"] for c in record["citations"]))
 
 
-def by_source(figures: list[Record]) -> list[Record]:
-    """One row per compared set of figures, with each source's figures side by side.
+def by_source(
+    figures: list[Record], scopes: dict[str, Record], keys: dict[str, str] | None = None
+) -> list[Record]:
+    """One row per question (metric, scope, place), each source's claims side by side.
 
-    A row's `cells` maps a source id to the figures it reports for that row. The
-    spread runs from the lowest to the highest value; `contested` is true when two
-    or more sources give different values.
+    A row's `cells` maps a source id to its claims, a sum derived from the source's
+    parts included (marked `derived`). The verdict and its explanation come from
+    the comparison module; `part_of` names the row of the whole a part belongs to,
+    and parts follow their whole.
     """
-    rows: dict[str, list[Record]] = defaultdict(list)
-    for figure in figures:
-        rows[comparison(figure)].append(figure)
+    slots = compare.slot_claims(figures, scopes, keys)
     matrix = []
-    for key, members in rows.items():
+    for key, claims in slots.items():
         cells: dict[str, list[Record]] = defaultdict(list)
-        for figure in members:
-            for source in cited_sources(figure):
-                cells[source].append(
-                    {
-                        "figure": figure["id"],
-                        "metric": figure["metric"],
-                        "scope": figure["scope"],
-                        "value": figure["value"],
-                        "qualifier": figure["qualifier"],
-                        "unit": figure["unit"],
-                        "shown": figure_value(figure["value"], figure["qualifier"], figure["unit"]),
-                        "as_of": figure["as_of"],
-                        "attributed_to": figure.get("attributed_to"),
-                    }
-                )
-        low = min(members, key=lambda f: f["value"])
-        high = max(members, key=lambda f: f["value"])
-        values = {(f["value"], f["qualifier"], f["unit"]) for f in members}
+        for claim in claims:
+            cells[claim["source"]].append({name: claim[name] for name in ("source", *CLAIM_FIELDS)})
+        verdict, why = compare.judge(claims, compare.pair_judge("figure"))
+        whole = compare.whole_slot(claims[0], scopes)
         matrix.append(
             {
                 "row": key,
-                "subject": comparison_subject(members),
-                "metric": members[0]["metric"],
-                "scope": members[0]["scope"],
-                "place": members[0]["place"],
+                "subject": compare.subject_of(claims[0], scopes),
+                "metric": claims[0]["metric"],
+                "scope": claims[0]["scope"],
+                "place": claims[0]["place"],
+                "part_of": whole if whole in slots else None,
                 "cells": dict(cells),
-                "low": figure_value(low["value"], low["qualifier"], low["unit"]),
-                "high": figure_value(high["value"], high["qualifier"], high["unit"]),
-                "contested": len(cells) > 1 and len(values) > 1,
+                "verdict": verdict,
+                "explanation": why,
+                "disputed": verdict in compare.IN_DISPUTE,
             }
         )
-    return matrix
+    return _parts_after_wholes(matrix)
+
+
+def _parts_after_wholes(matrix: list[Record]) -> list[Record]:
+    by_row = {r["row"]: r for r in matrix}
+
+    def lineage(row: Record) -> list[str]:
+        chain = [row["row"]]
+        while by_row[chain[0]]["part_of"] and by_row[chain[0]]["part_of"] not in chain:
+            chain.insert(0, by_row[chain[0]]["part_of"])
+        return chain
+
+    return sorted(matrix, key=lineage)
 
 
 def attributed_to(figures: list[Record], actor_id: str) -> list[Record]:
@@ -113,25 +127,48 @@ def gaps(kb: dict[str, list[Record]]) -> list[Record]:
     return found
 
 
-HEADLINE_METRICS = ("deaths", "casualties", "injured", "arrests", "troops")
+# In the order a newcomer asks: killed, arrested, deployed, hurt.
+HEADLINE_METRICS = ("deaths", "arrests", "troops", "casualties", "injured")
 
 
 def _support(record: Record) -> int:
     return len(cited_sources(record))
 
 
-def brief(kb: dict[str, list[Record]], first: str, last: str, sizes: dict[str, int]) -> Record:
-    """A newcomer's summary: the most-cited events, key dates, key actors and headline figures.
+def key_dates(events: list[Record], count: int) -> list[Record]:
+    """One event a day across the whole unrest (its most-cited), thinned evenly to `count` days.
 
-    `first`/`last` bound the core period; `sizes` caps each section. Events
-    outside the period still count as background for the actors.
+    The first day and the last two always stay, so the dates run from the trigger to the end.
     """
-    core = [e for e in kb["events"] if first <= e["date"] <= last] or kb["events"]
+    order = {e["id"]: i for i, e in enumerate(events)}
+    best: dict[str, Record] = {}
+    for event in events:
+        if len(event["date"]) != len("YYYY-MM-DD") and not event["date_claims"]:
+            continue
+        day = event["date"]
+        if day not in best or (-_support(event), order[event["id"]]) < (
+            -_support(best[day]),
+            order[best[day]["id"]],
+        ):
+            best[day] = event
+    days = sorted(best)
+    if len(days) > count > 2:
+        # The trigger and the last two days (the withdrawal, the reform speech) stay; the middle thins.
+        middle, keep = days[1:-2], count - 3
+        step = len(middle) / keep if keep else 0
+        days = [days[0], *(middle[int(i * step)] for i in range(keep)), *days[-2:]]
+    return [best[day] for day in days]
+
+
+def brief(kb: dict[str, list[Record]], scopes: dict[str, Record], sizes: dict[str, int]) -> Record:
+    """A newcomer's summary of the unrest: the most-cited events, key dates, key actors, headline figures.
+
+    Only records of the unrest count (era); `sizes` caps each section.
+    """
+    core = [e for e in kb["events"] if e["era"] == "unrest"]
     order = {e["id"]: i for i, e in enumerate(kb["events"])}
     most_cited = sorted(core, key=lambda e: (-_support(e), order[e["id"]]))
     happened = sorted(most_cited[: sizes["happened"]], key=lambda e: order[e["id"]])
-    day_events = [e for e in most_cited if len(e["date"]) == 10 or e["disputed"]]
-    dates = sorted(day_events[: sizes["dates"]], key=lambda e: order[e["id"]])
     involvement: dict[str, int] = defaultdict(int)
     for event in core:
         for actor in event["actors"]:
@@ -139,33 +176,18 @@ def brief(kb: dict[str, list[Record]], first: str, last: str, sizes: dict[str, i
     actors = sorted(
         (a for a in kb["actors"] if involvement[a["id"]]), key=lambda a: (-involvement[a["id"]], a["name"])
     )[: sizes["actors"]]
-    headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS]
-    # Only figures about the period: a dated figure outside it (an earlier strike) is background.
-    headline = [f for f in headline if not f["as_of"] or first[:7] <= f["as_of"] <= last]
-    rows = [r for r in by_source(headline) if len(r["cells"]) > 1 or r["metric"] in ("deaths", "arrests")]
+    headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
+    rows = by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]})
+    # The questions most sources answer come first; a part is shown only when it is in dispute.
+    wholes = sorted(
+        (r for r in rows if not r["part_of"]),
+        key=lambda r: (HEADLINE_METRICS.index(r["metric"]), -len(r["cells"])),
+    )
+    spans = sorted(e["date"] for e in core)
     return {
-        "period": {"from": first, "to": last},
-        "what_happened": [
-            {
-                "event": e["id"],
-                "date": e["date"],
-                "disputed": e["disputed"],
-                "summary": e["summary"],
-                "sources": cited_sources(e),
-            }
-            for e in happened
-        ],
-        "key_dates": [
-            {
-                "event": e["id"],
-                "date": e["date"],
-                "disputed": e["disputed"],
-                "claims": sorted({c["date"] for c in e.get("date_claims", [])}),
-                "title": e["title"],
-                "sources": cited_sources(e),
-            }
-            for e in dates
-        ],
+        "period": {"from": spans[0] if spans else None, "to": spans[-1] if spans else None},
+        "what_happened": [_brief_event(e) | {"summary": e["summary"]} for e in happened],
+        "key_dates": [_brief_event(e) | {"title": e["title"]} for e in key_dates(core, sizes["dates"])],
         "key_actors": [
             {
                 "actor": a["id"],
@@ -176,5 +198,21 @@ def brief(kb: dict[str, list[Record]], first: str, last: str, sizes: dict[str, i
             }
             for a in actors
         ],
-        "figures": rows[: sizes["figures"]],
+        "figures": [
+            r
+            for whole in wholes[: sizes["figures"]]
+            for r in rows
+            if r is whole or (r["part_of"] == whole["row"] and r["disputed"])
+        ],
+    }
+
+
+def _brief_event(event: Record) -> Record:
+    return {
+        "event": event["id"],
+        "date": event["date"],
+        "date_claims": event["date_claims"],
+        "disputed": event["disputed"],
+        "disputes": event["disputes"],
+        "sources": cited_sources(event),
     }

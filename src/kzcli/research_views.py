@@ -4,48 +4,51 @@ from __future__ import annotations
 
 from kzcli.research import CLAIM_FIELDS, Record
 from kzcli.textnorm import wrap_words
-from kzcli.views import Table, View, cell_text, legend, role_text, source_keys
-
-
-def _cell(claims: list[Record], originators: dict[str, str]) -> str:
-    parts = []
-    for claim in claims:
-        text = claim["shown"]
-        if claim["as_of"]:
-            text += f" (as of {claim['as_of']})"
-        if claim["attributed_to"]:
-            text += f" [{originators.get(claim['attributed_to'], claim['attributed_to'])}]"
-        parts.append(text)
-    return "; ".join(parts)
+from kzcli.views import (
+    MARKS,
+    Table,
+    View,
+    answer_line,
+    cell_text,
+    legend,
+    mark_text,
+    role_text,
+    source_keys,
+)
+from kzcli.wording import event_date
 
 
 def by_source(matrix: list[Record], sources: list[Record], originators: dict[str, str]) -> View:
-    """One row per compared set, one column per source, then the spread and a contested flag."""
+    """One row per question, one column per source (a derived sum in its source's column), a verdict."""
     used = [s for s in sources if any(s["id"] in row["cells"] for row in matrix)]
     keys = source_keys(used)
-    spread = [r["low"] if r["low"] == r["high"] else f"{r['low']} to {r['high']}" for r in matrix]
+
+    def cell(claims: list[Record]) -> str:
+        return "; ".join(_cell_claim(c, originators) for c in claims) or "—"
+
     human = Table(
-        ["Compared", *(keys[s["id"]] for s in used), "Spread"],
+        ["Compared", *(keys[s["id"]] for s in used), "Verdict"],
         [
             [
-                row["subject"],
-                *(_cell(row["cells"].get(s["id"], []), originators) or "—" for s in used),
-                spread_text + (" (contested)" if row["contested"] else ""),
+                ("  part: " if row["part_of"] else "") + row["subject"],
+                *(cell(row["cells"].get(s["id"], [])) for s in used),
+                _verdict(row),
             ]
-            for row, spread_text in zip(matrix, spread, strict=True)
+            for row in matrix
         ],
     )
     flat = Table(
-        ["row", "subject", "source", *CLAIM_FIELDS, "low", "high", "contested"],
+        ["row", "subject", "part_of", "source", *CLAIM_FIELDS, "verdict", "explanation", "disputed"],
         [
             [
                 row["row"],
                 row["subject"],
+                row["part_of"] or "",
                 source,
                 *(cell_text(claim[name]) for name in CLAIM_FIELDS),
-                row["low"],
-                row["high"],
-                "yes" if row["contested"] else "no",
+                row["verdict"],
+                row["explanation"],
+                cell_text(row["disputed"]),
             ]
             for row in matrix
             for source, claims in row["cells"].items()
@@ -54,11 +57,32 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
     )
     notes = []
     if any(claim["attributed_to"] for row in matrix for cl in row["cells"].values() for claim in cl):
-        notes.append("[name]: the source attributes the figure to that originator.")
-    contested = sum(row["contested"] for row in matrix)
-    if contested:
-        notes.append(f"{contested} of {len(matrix)} rows are contested: the sources give different values.")
+        notes.append("(via X): the source attributes the figure to that originator.")
+    disputed = sum(row["disputed"] for row in matrix)
+    if disputed:
+        notes.append(f"{disputed} of {len(matrix)} rows are in dispute; kz disputes explains each.")
     return View(matrix, [human], flat, legend(used, {s["id"] for s in used}), notes)
+
+
+def _cell_claim(claim: Record, originators: dict[str, str]) -> str:
+    text = str(claim["shown"])
+    if claim["caveat"]:
+        text += f" {claim['metric']}, which may count the injured"
+    if claim["attributed_to"]:
+        text += f" (from {originators.get(claim['attributed_to'], claim['attributed_to'])})"
+    return text + _when(claim)
+
+
+def _when(claim: Record) -> str:
+    if not claim["as_of"]:
+        return ""
+    return f" ({claim.get('as_of_qualifier') or 'as of'} {claim['as_of']})"
+
+
+def _verdict(row: Record) -> str:
+    if len(row["cells"]) < 2:
+        return "single source"
+    return f"{MARKS.get(row['verdict'], '=')} {row['verdict']}: {row['explanation']}"
 
 
 def gaps(found: list[Record]) -> View:
@@ -77,17 +101,6 @@ def _wrapped(text: str, tail: str, width: int, indent: str) -> list[str]:
     return wrap_words(text, width, indent, " " * (len(indent) + 2), tail)
 
 
-def _figure_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
-    sides = []
-    for source, claims in row["cells"].items():
-        for claim in claims:
-            origin = claim["attributed_to"]
-            who = f"{originators.get(origin, origin)} via " if origin else ""
-            sides.append(f"{claim['shown']} [{who}{keys.get(source, source)}]")
-    flag = " (contested)" if row["contested"] else ""
-    return f"{row['subject']}: " + " · ".join(sides) + flag
-
-
 def brief(summary: Record, sources: list[Record], originators: dict[str, str], width: int) -> View:
     """One screen: what happened, key dates, key actors, headline figures; every line cited."""
     keys = source_keys(sources)
@@ -101,7 +114,8 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         flat_rows.append(["what_happened", item["event"], item["summary"], "; ".join(item["sources"])])
     lines += ["", "Key dates"]
     for item in summary["key_dates"]:
-        when = " or ".join(item["claims"]) + " (disputed)" if item["disputed"] else item["date"]
+        date_marks = [m for m in item["disputes"] if m["kind"] == "date"]
+        when = event_date(item, keys) + (f" {mark_text({'disputes': date_marks})}" if date_marks else "")
         lines += _wrapped(f"{when}  {item['title']}", _keys_of(item["sources"], keys), width, "  ")
         flat_rows.append(["key_dates", item["event"], f"{when} {item['title']}", "; ".join(item["sources"])])
     lines += ["", "Key actors"]
@@ -116,8 +130,8 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         flat_rows.append(["key_actors", item["actor"], text, "; ".join(backing)])
     lines += ["", "Headline figures, each source's number (see kz figures --by-source)"]
     for row in summary["figures"]:
-        text = _figure_line(row, keys, originators)
-        lines += _wrapped(text, "", width, "  ")
+        text = answer_line(row, keys, originators)
+        lines += _wrapped(text, "", width, "    " if row["part_of"] else "  ")
         flat_rows.append(["figures", row["row"], text, "; ".join(row["cells"])])
     used = {s for item in flat_rows for s in item[3].split("; ") if s}
     lines += ["", "Sources"]

@@ -61,6 +61,14 @@ PersonRole = Literal[
     "author", "interviewer", "interviewee", "editor", "translator", "cartographer", "photographer"
 ]
 TimeOfDay = Literal["night", "morning", "afternoon", "evening"]
+# How a source words a date: "by 11 January" is a latest date, "after" an earliest, "around" a day or so.
+DateQualifier = Literal["by", "after", "around"]
+# Whether a record belongs to the January 2022 unrest or to its background (history before, aftermath after).
+Era = Literal["unrest", "background"]
+# What a recorded (non-numeric) comparison is about, and what kz makes of it.
+Verdict = Literal["contradiction", "differs", "agrees"]
+ComparedKind = Literal["name", "occurrence", "attribution", "wording"]
+SlipKind = Literal["self-contradiction", "misspelling", "typo"]
 ActorType = Literal["person", "organisation", "state", "group"]
 PlaceKind = Literal["city", "town", "region", "country", "site"]
 Qualifier = Literal["exact", "about", "over", "more_than", "at_least", "nearly", "almost", "up_to"]
@@ -135,9 +143,17 @@ class Source(_Record):
 
 
 class DateClaim(_Record):
-    """One source's date for an event; an event with differing claims is disputed."""
+    """One source's date for an event, with its precision: a day, month or year, a bound, or "around"."""
 
     date: PartialDate
+    qualifier: DateQualifier | None = Field(
+        default=None, description='"by" (on or before), "after" (on or after), or "around" (a day or two).'
+    )
+    end_date: PartialDate | None = Field(default=None, description="Last day, for a claim spanning days.")
+    refers_to: Text | None = Field(
+        default=None,
+        description="What this source dates, when it is not quite what the others date (another office).",
+    )
     source: Id
     paragraph: Annotated[int, Field(ge=1)]
     excerpt: Excerpt
@@ -148,7 +164,15 @@ class Event(_Record):
     """Something that happened on a (possibly partial) date, in our own words."""
 
     id: Id
+    era: Era | None = Field(
+        default=None,
+        description="unrest (January 2022) or background (history before, aftermath after); "
+        "a record left unmarked is shown with the unrest.",
+    )
     date: PartialDate | None = None
+    date_qualifier: DateQualifier | None = Field(
+        default=None, description='How the sources word `date`: "by", "after" or "around" it.'
+    )
     date_claims: list[DateClaim] | None = None
     end_date: PartialDate | None = None
     time: TimeOfDay | None = None
@@ -167,6 +191,8 @@ class Event(_Record):
             raise ValueError("citations: an event with a date needs at least one citation")
         if self.date_claims and len(self.date_claims) < 2:
             raise ValueError("date_claims: list at least two claims, or use date")
+        if self.date_qualifier is not None and self.date is None:
+            raise ValueError("date_qualifier: goes with date; a date claim has its own qualifier")
         start = self.date or min(claim.date for claim in self.date_claims or [])
         if self.end_date is not None and self.end_date < start:
             raise ValueError(f"end_date {self.end_date} is before date {start}")
@@ -222,22 +248,72 @@ class Figure(_Record):
     """A number one source reports, with its qualifier exactly as worded."""
 
     id: Id
+    era: Era | None = Field(
+        default=None,
+        description="unrest (January 2022) or background (history before, aftermath after); "
+        "a record left unmarked is shown with the unrest.",
+    )
     metric: Metric
     value: int | float
     qualifier: Qualifier
     unit: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_%$]+$", max_length=40)]
     scope: Annotated[Id, Field(description="What is counted: total, protesters, russia...")]
     as_of: PartialDate | None = Field(default=None, description="The date the number refers to, if stated.")
+    as_of_qualifier: DateQualifier | None = Field(
+        default=None, description='"by" when the count is as of a latest date ("by mid-January").'
+    )
     place: Id | None = Field(default=None, description="A place id, when the figure is about one place.")
-    # Figures worded differently (deaths vs "casualties") that count the same thing share a
-    # group, so disputes compare them; without one, metric, scope and place decide.
-    group: Id | None = Field(default=None, description="Figures in one group are compared as one count.")
     # Who the figure comes from (an actor id), when the text names an originator apart
     # from the document itself: "officially almost 8,000" -> kazakh-officials.
     attributed_to: Id | None = Field(
         default=None, description="An actor id: who the source says the figure comes from."
     )
     note: Text | None = None
+    citations: Citations
+
+
+class Scope(_Record):
+    """How the scopes of one question nest: a part within its whole, and the parts that make a whole."""
+
+    id: Id
+    title: Name = Field(description="The scope in words: 'security forces', 'the whole CSTO force'.")
+    part_of: Id | None = Field(default=None, description="The scope this one is a part of.")
+    parts: list[Id] = Field(
+        default=[],
+        description="Scopes that together make this whole: a source giving all of them gives a derived sum.",
+    )
+
+
+class ComparedClaim(_Record):
+    """One source's answer to a compared question, in words, with its citation."""
+
+    value: Name
+    source: Id
+    paragraph: Annotated[int, Field(ge=1)]
+    excerpt: Excerpt
+    note: Text | None = None
+
+
+class Comparison(_Record):
+    """A question the sources answer in words (a name, whether something happened), with a verdict."""
+
+    id: Id
+    kind: ComparedKind
+    subject: Name
+    about: list[Id] = Field(default=[], description="The events, actors or places the question is about.")
+    verdict: Verdict
+    explanation: Text = Field(description="One line, in our words: why the verdict is what it is.")
+    claims: Annotated[list[ComparedClaim], Field(min_length=2)]
+
+
+class Slip(_Record):
+    """An error within one text: a self-contradiction, a misspelt name, a typo that changes a fact."""
+
+    id: Id
+    kind: SlipKind
+    source: Id
+    summary: Text
+    about: list[Id] = Field(default=[], description="The records the slip touches.")
     citations: Citations
 
 
@@ -256,4 +332,7 @@ MODELS: dict[str, type[_Record]] = {
     "places": Place,
     "figures": Figure,
     "aliases": AliasSet,
+    "scopes": Scope,
+    "comparisons": Comparison,
+    "slips": Slip,
 }

@@ -135,8 +135,9 @@ def _citations(record: dict[str, Any]) -> Iterator[tuple[tuple[int | str, ...], 
     """Every citation-like dict in a record, with its path inside the record."""
     for i, cite in enumerate(record.get("citations") or []):
         yield ("citations", i), cite
-    for i, claim in enumerate(record.get("date_claims") or []):
-        yield ("date_claims", i), claim
+    for part in ("date_claims", "claims"):
+        for i, claim in enumerate(record.get(part) or []):
+            yield (part, i), claim
     for part in ("roles", "statements"):
         for i, item in enumerate(record.get(part) or []):
             for j, cite in enumerate(item["citations"]):
@@ -159,49 +160,78 @@ def _reference_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> 
             check.origins[record_id] = where
 
     for kind in KINDS:
-        if kind == "aliases":
-            continue  # an alias set names an existing record; it defines no id
+        if kind in ("aliases", "scopes"):
+            continue  # an alias set names an existing record; scopes have a namespace of their own
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             claim(kind, raw, record["id"], raw.line)
             for i, statement in enumerate(record.get("statements") or []):
                 claim(kind, raw, statement["id"], _located_line(raw, ("statements", i, "id")))
 
     known = {kind: check.declared.get(kind, set()) for kind in KINDS}
+    _scope_pass(check, valid)
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
-            for loc, cite in _citations(record):
-                if cite["source"] not in known["sources"]:
-                    check.report(
-                        raw,
-                        _located_line(raw, (*loc, "source")),
-                        record["id"],
-                        f"{_dotted(loc)}.source: unknown source {cite['source']!r}",
-                    )
-            linked = ("places", "actors") if kind == "events" else ()
-            for target in linked:
-                for i, ref in enumerate(record[target]):
-                    if ref not in known[target]:
-                        check.report(
-                            raw,
-                            _located_line(raw, (target, i)),
-                            record["id"],
-                            f"{target}.{i}: unknown {target[:-1]} {ref!r}",
-                        )
-            if kind == "aliases" and record["id"] not in known["actors"] | known["places"]:
+            _check_links(check, kind, record, raw, known, set(ids))
+
+
+# Which fields of a record name other records, and of what kind ("*" is any record id).
+_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "events": (("places", "places"), ("actors", "actors")),
+    "figures": (("place", "places"), ("attributed_to", "actors")),
+    "comparisons": (("about", "*"),),
+    "slips": (("about", "*"), ("source", "sources")),
+}
+
+
+def _check_links(
+    check: _Checker,
+    kind: str,
+    record: dict[str, Any],
+    raw: LineDict,
+    known: dict[str, set[str]],
+    every_id: set[str],
+) -> None:
+    """Every source a citation names, and every record a field names, exists."""
+    for loc, cite in _citations(record):
+        if cite["source"] not in known["sources"]:
+            where = _located_line(raw, (*loc, "source"))
+            check.report(
+                raw, where, record["id"], f"{_dotted(loc)}.source: unknown source {cite['source']!r}"
+            )
+    if kind == "aliases" and record["id"] not in known["actors"] | known["places"]:
+        check.report(raw, raw.line, record["id"], f"id: no actor or place {record['id']!r} to add aliases to")
+    for link, target in _LINKS.get(kind, ()):
+        value = record.get(link)
+        refs = value if isinstance(value, list) else [] if value is None else [value]
+        pool = every_id if target == "*" else known[target]
+        for i, ref in enumerate(refs):
+            if ref not in pool:
+                loc = (link, i) if isinstance(value, list) else (link,)
+                noun = "record" if target == "*" else target[:-1]
                 check.report(
-                    raw, raw.line, record["id"], f"id: no actor or place {record['id']!r} to add aliases to"
+                    raw, _located_line(raw, loc), record["id"], f"{_dotted(loc)}: unknown {noun} {ref!r}"
                 )
-            if kind != "figures":
-                continue
-            for ref_field, target in (("place", "places"), ("attributed_to", "actors")):
-                ref = record.get(ref_field)
-                if ref is not None and ref not in known[target]:
-                    check.report(
-                        raw,
-                        _located_line(raw, (ref_field,)),
-                        record["id"],
-                        f"{ref_field}: unknown {target[:-1]} {ref!r}",
-                    )
+
+
+def _scope_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
+    """Scopes are declared once, name declared scopes as parts or wholes, and never contain themselves."""
+    scopes = {s["id"]: s for s in valid["scopes"]}
+    seen: set[str] = set()
+    for scope, raw in zip(valid["scopes"], check.raw.get("scopes", []), strict=True):
+        if scope["id"] in seen:
+            check.report(raw, raw.line, scope["id"], "duplicate scope id")
+        seen.add(scope["id"])
+        named = [("part_of", scope["part_of"])] if scope["part_of"] else []
+        named += [(f"parts.{i}", part) for i, part in enumerate(scope["parts"])]
+        for where, ref in named:
+            if ref not in scopes:
+                check.report(raw, raw.line, scope["id"], f"{where}: unknown scope {ref!r}")
+        whole, hops = scope["part_of"], 0
+        while whole in scopes and hops <= len(scopes):
+            if whole == scope["id"]:
+                check.report(raw, raw.line, scope["id"], "part_of: the scope would contain itself")
+                break
+            whole, hops = scopes[whole]["part_of"], hops + 1
 
 
 def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sources_dir: Path) -> None:

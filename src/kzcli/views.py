@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from kzcli.display import event_date, figure_value
+from kzcli.compare import date_in_dispute
 from kzcli.errors import BadUsage
+from kzcli.wording import dated, event_date, figure_value
 
 Record = dict[str, Any]
 
@@ -93,15 +94,68 @@ def _join(items: list[str]) -> str:
     return "; ".join(items)
 
 
-def timeline(events: list[Record], places: dict[str, str], sources: list[Record], evidence: bool) -> View:
-    """Events in date order; disputed dates show every source's version."""
+# The dispute mark: what a fact's comparisons found, worst first.
+MARKS = {"contradiction": "✗", "differs": "≠", "slip": "!"}
+MARK_LEGEND = "✗ sources contradict each other   ≠ they differ in scope or framing   ! a slip in one text"
+
+
+def mark_text(doc: Record) -> str:
+    """'✗ troops-russia (+1)': the worst comparison and how many more; empty if none."""
+    marked = doc.get("disputes", [])
+    if not marked:
+        return ""
+    more = f" (+{len(marked) - 1})" if len(marked) > 1 else ""
+    return f"{MARKS[marked[0]['verdict']]} {marked[0]['id']}{more}"
+
+
+def _mark_columns(doc: Record) -> list[str]:
+    """The flat columns of the mark: dispute ids and the worst verdict."""
+    marked = doc.get("disputes", [])
+    return [_join([m["id"] for m in marked]), marked[0]["verdict"] if marked else ""]
+
+
+def _with_marks(table: Table, docs: list[Record]) -> list[str]:
+    """A narrow Dispute column ('✗ 1', '≠ 2,3') when any row is marked; the numbered ids to print below."""
+    numbers: dict[str, int] = {}
+    verdicts: dict[str, str] = {}
+    cells = []
+    for doc in docs:
+        marked = doc.get("disputes", [])
+        for m in marked:
+            numbers.setdefault(m["id"], len(numbers) + 1)
+            verdicts[m["id"]] = m["verdict"]
+        refs = ",".join(str(numbers[m["id"]]) for m in marked)
+        cells.append(f"{MARKS[marked[0]['verdict']]} {refs}" if marked else "")
+    if not numbers:
+        return []
+    table.columns.append("Dispute")
+    for row, cell in zip(table.rows, cells, strict=True):
+        row.append(cell)
+    listed = [f"[{n}] {MARKS[verdicts[i]]} {i} ({verdicts[i]})" for i, n in numbers.items()]
+    return ["Disputes (kz disputes explains each): " + "  ".join(listed), MARK_LEGEND]
+
+
+def left_out_note(count: int, noun: str, flag: str) -> list[str]:
+    """The closing line saying how many background records a default view left out."""
+    if not count:
+        return []
+    plural = noun if count == 1 else noun + "s"
+    return [
+        f"{count} background {plural} (before or after the January 2022 unrest) left out; {flag} shows them."
+    ]
+
+
+def timeline(
+    events: list[Record], places: dict[str, str], sources: list[Record], evidence: bool, left_out: int = 0
+) -> View:
+    """Events in date order; an event the sources date differently shows every source's date."""
     cites = [e["citations"] for e in events]
     keys = source_keys(sources)
     human = Table(
         ["Date", "Event", "Places", "Sources"],
         [
             [
-                event_date(e),
+                event_date(e, keys),
                 e["title"],
                 ", ".join(places.get(p, p) for p in e["places"]),
                 _cite_keys(e["citations"], keys),
@@ -113,9 +167,13 @@ def timeline(events: list[Record], places: dict[str, str], sources: list[Record]
         [
             "id",
             "date",
+            "date_qualifier",
             "end_date",
             "time",
+            "era",
             "disputed",
+            "dispute",
+            "verdict",
             "date_claims",
             "title",
             "places",
@@ -127,10 +185,18 @@ def timeline(events: list[Record], places: dict[str, str], sources: list[Record]
             [
                 e["id"],
                 e["date"],
+                e.get("date_qualifier") or "",
                 e["end_date"] or "",
                 e["time"] or "",
-                "yes" if e["disputed"] else "no",
-                _join([f"{c['date']} ({c['source']} ¶{c['paragraph']})" for c in e.get("date_claims", [])]),
+                e["era"],
+                cell_text(e["disputed"]),
+                *_mark_columns(e),
+                _join(
+                    [
+                        f"{dated(c['date'], c.get('qualifier'))} ({c['source']} ¶{c['paragraph']})"
+                        for c in e.get("date_claims", [])
+                    ]
+                ),
                 e["title"],
                 _join(e["places"]),
                 _join(e["actors"]),
@@ -140,16 +206,19 @@ def timeline(events: list[Record], places: dict[str, str], sources: list[Record]
             for e in events
         ],
     )
+    marks = _with_marks(human, events)
     if evidence:
         _with_evidence(human, cites, keys)
         _with_evidence(flat, cites)
     notes = []
-    disputed = sum(e["disputed"] for e in events)
+    disputed = sum(date_in_dispute(e["disputes"]) for e in events)
     if disputed:
         notes.append(
-            f"{disputed} event date{'s are' if disputed > 1 else ' is'} disputed between sources; "
+            f"{disputed} event date{'s are' if disputed > 1 else ' is'} in dispute between sources; "
             "each source's date is shown (see kz disputes)."
         )
+    notes += marks
+    notes += left_out_note(left_out, "event", "--background")
     return View(events, [human], flat, legend(sources, _used(cites)), notes)
 
 
@@ -246,14 +315,16 @@ def _reported_by(figure: Record, keys: dict[str, str], originators: dict[str, st
 
 def figures(
     rows: list[Record],
-    spreads: list[Record],
+    matrix: list[Record],
     names: dict[str, dict[str, str]],
     sources: list[Record],
     evidence: bool,
+    left_out: int = 0,
 ) -> View:
-    """Each figure with its qualifier, scope, date, place and source, then the spread per group.
+    """Each figure with its hedge, scope, date, place, sources and dispute mark, then one answer a question.
 
-    `names` maps "place" and "actor" ids to display names.
+    `names` maps "place" and "actor" ids to display names; `matrix` is the by-source
+    comparison of the same rows, which the closing answer lines read.
     """
     cites = [f["citations"] for f in rows]
     keys = source_keys(sources)
@@ -272,9 +343,14 @@ def figures(
             "shown",
             "scope",
             "as_of",
+            "as_of_qualifier",
             "place",
             "sources",
             "attributed_to",
+            "era",
+            "disputed",
+            "dispute",
+            "verdict",
             "note",
         ],
         [
@@ -287,49 +363,86 @@ def figures(
                 figure_value(f["value"], f["qualifier"], f["unit"]),
                 f["scope"],
                 f["as_of"] or "",
+                f.get("as_of_qualifier") or "",
                 f["place"] or "",
                 _cite_ids(f["citations"]),
                 f.get("attributed_to") or "",
+                f["era"],
+                cell_text(f["disputed"]),
+                *_mark_columns(f),
                 f["note"] or "",
             ]
             for f in rows
         ],
     )
+    marks = _with_marks(human, rows)
     if evidence:
         _with_evidence(human, cites, keys)
         _with_evidence(flat, cites)
-    return View(rows, [human], flat, legend(sources, _used(cites)), [_spread_line(s) for s in spreads])
+    notes = answer_lines(matrix, keys, originators)
+    notes += marks
+    notes += left_out_note(left_out, "figure", "--background")
+    return View(rows, [human], flat, legend(sources, _used(cites)), notes)
 
 
-def _spread_line(s: Record) -> str:
-    subject = s["subject"]
-    count = len(s["sources"])
-    if s["disagree"]:
-        return f"{subject}: sources disagree — {count} sources report from {s['low']} to {s['high']}."
-    if count > 1:
-        return f"{subject}: {count} sources agree on {s['low']}."
-    return f"{subject}: a single source ({s['sources'][0]}) reports {s['low']}."
+def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
+    """'227, derived: 208 protesters + 19 security forces (MJPS, by 2022-01-11)'."""
+    text = str(claim["shown"])
+    if claim["caveat"]:
+        text += f" {claim['metric']}, which may count the injured"
+    who = keys.get(claim["source"], claim["source"])
+    if claim["attributed_to"]:
+        who = f"{originators.get(claim['attributed_to'], claim['attributed_to'])}, via {who}"
+    when = dated(claim["as_of"], claim.get("as_of_qualifier") or ("as of" if claim["as_of"] else None))
+    return f"{text} ({who}{', ' + when if when else ''})"
 
 
-def metric_summary(rows: list[Record]) -> View:
+def answer_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
+    """One question answered: every source's claim side by side, then the verdict and why."""
+    claims = " · ".join(claim_text(c, keys, originators) for cl in row["cells"].values() for c in cl)
+    if len(row["cells"]) < 2:
+        return f"{row['subject']} — {claims} — a single source"
+    return f"{row['subject']} — {claims} — {row['verdict']}: {row['explanation']}"
+
+
+def answer_lines(matrix: list[Record], keys: dict[str, str], originators: dict[str, str]) -> list[str]:
+    """The closing lines of kz figures and the brief's headline numbers: parts indented under their whole."""
+    return [("  part: " if row["part_of"] else "") + answer_line(row, keys, originators) for row in matrix]
+
+
+def metric_summary(rows: list[Record], left_out: int = 0) -> View:
     """One line per metric."""
     human = Table(
-        ["Metric", "Figures", "Range reported", "Sources", "Scopes"],
+        ["Metric", "Figures", "Range reported", "Sources", "Scopes", "In dispute"],
         [
-            [r["metric"], str(r["figures"]), _range(r), str(len(r["sources"])), ", ".join(r["scopes"])]
+            [
+                r["metric"],
+                str(r["figures"]),
+                _range(r),
+                str(len(r["sources"])),
+                ", ".join(r["scopes"]),
+                str(r["in_dispute"]),
+            ]
             for r in rows
         ],
     )
     flat = Table(
-        ["metric", "figures", "low", "high", "sources", "scopes"],
+        ["metric", "figures", "low", "high", "sources", "scopes", "in_dispute"],
         [
-            [r["metric"], str(r["figures"]), r["low"], r["high"], _join(r["sources"]), _join(r["scopes"])]
+            [
+                r["metric"],
+                str(r["figures"]),
+                r["low"],
+                r["high"],
+                _join(r["sources"]),
+                _join(r["scopes"]),
+                str(r["in_dispute"]),
+            ]
             for r in rows
         ],
     )
-    return View(
-        rows, [human], flat, notes=["Show one metric with kz figures --metric NAME (or --casualties)."]
-    )
+    notes = ["The range runs across scopes: compare like with like with kz figures METRIC (or --casualties)."]
+    return View(rows, [human], flat, notes=notes + left_out_note(left_out, "figure", "--background"))
 
 
 def _range(row: Record) -> str:
@@ -446,52 +559,75 @@ def search(hits: list[Record]) -> View:
 
 
 def _claim_value(dispute: Record, claim: Record) -> str:
-    if "shown" not in claim:
-        return str(claim["date"])
-    shown = str(claim["shown"])
-    if dispute.get("grouped"):
-        shown += f" {claim['metric']} ({claim['scope']})"
-    return shown + (f", as of {claim['as_of']}" if claim.get("as_of") else "")
+    if dispute["kind"] == "figure":
+        shown = str(claim["shown"])
+        if claim.get("caveat") or dispute["id"].count("-within-"):
+            shown += f" {claim['metric']} ({claim['scope']})"
+        when = dated(claim["as_of"], claim.get("as_of_qualifier") or ("as of" if claim["as_of"] else None))
+        return shown + (f", {when}" if when else "")
+    return str(claim["shown"])
+
+
+_DISPUTE_COLUMNS = [
+    "id",
+    "kind",
+    "verdict",
+    "subject",
+    "explanation",
+    "claim",
+    "derived",
+    "source",
+    "paragraph",
+]
 
 
 def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View:
-    """Every disagreement, one row per side, each with its citation."""
-    rows = [(d, c) for d in items for c in d["claims"]]
+    """Every comparison, one row per side, each with its citation; the verdict and why on its first row."""
+    rows = [(d, c, i == 0) for d in items for i, c in enumerate(d["claims"])]
     keys = source_keys(sources)
-    columns = ["Dispute", "Subject", "Claim", "Source", "¶"] + (["Excerpt"] if evidence else [])
+    columns = ["Dispute", "Verdict", "Subject", "Claim", "Source", "¶"] + (["Excerpt"] if evidence else [])
     human = Table(
         columns,
         [
             [
-                d["id"],
-                d["subject"],
+                d["id"] if first else "",
+                f"{MARKS.get(d['verdict'], '=')} {d['verdict']}" if first else "",
+                d["subject"] if first else "",
                 _claim_value(d, c),
                 keys.get(c["source"], c["source"]),
                 str(c["paragraph"]),
                 *([c["excerpt"]] if evidence else []),
             ]
-            for d, c in rows
+            for d, c, first in rows
         ],
     )
     flat = Table(
-        ["dispute", "kind", "subject", "claim", "source", "paragraph", "excerpt"],
+        [*_DISPUTE_COLUMNS, "excerpt"],
         [
             [
                 d["id"],
                 d["kind"],
+                d["verdict"],
                 d["subject"],
+                d["explanation"],
                 _claim_value(d, c),
+                cell_text(c.get("derived", False)),
                 c["source"],
                 str(c["paragraph"]),
                 c["excerpt"],
             ]
-            for d, c in rows
+            for d, c, _ in rows
         ],
     )
-    notes = [
-        f"{len(items)} disagreement{'s' if len(items) != 1 else ''} between sources; none is resolved by kz."
-    ]
-    return View(items, [human], flat, legend(sources, {c["source"] for _, c in rows}), notes)
+    notes = [f"{d['id']}: {d['verdict']} — {d['explanation']}" for d in items]
+    counts = {
+        v: sum(d["verdict"] == v for d in items) for v in ("contradiction", "differs", "agrees", "slip")
+    }
+    summary = ", ".join(f"{n} {'slips' if v == 'slip' and n != 1 else v}" for v, n in counts.items() if n)
+    notes.append(
+        f"{summary or 'nothing'} listed; kz resolves none of them (kz schema --rules explains each verdict)."
+    )
+    return View(items, [human], flat, legend(sources, {c["source"] for _, c, _ in rows}), notes)
 
 
 def cell_text(value: object) -> str:

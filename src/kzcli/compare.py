@@ -1,0 +1,556 @@
+"""The comparison model: which claims are about the same thing, whether they agree, and why.
+
+Every view asks this module; nothing else decides what is in dispute. Pure:
+records in, comparisons out. The rules, each with its example from the bundled
+knowledge base, are in RULES (printed by `kz schema --rules`).
+
+A comparison has one verdict:
+- contradiction: the claims cannot all be true;
+- differs: they differ in scope or framing, explained in one line;
+- agrees: one value worded two ways, or a bound that the other claim fits;
+- slip: an error within one text (recorded, not computed).
+A record is *in dispute* when it is a side of a contradiction or a difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kzcli.dates import date_range
+from kzcli.wording import dated, figure_value
+
+Record = dict[str, Any]
+
+VERDICTS = ("contradiction", "differs", "agrees", "slip")
+# Worst first: a comparison's verdict is the worst of its pairs.
+_RANK = {"contradiction": 0, "differs": 1, "slip": 2, "agrees": 3}
+IN_DISPUTE = ("contradiction", "differs")
+
+# Counts that grow while events unfold: a later count may be higher without contradicting.
+RUNNING_COUNTS = frozenset({"deaths", "injured", "casualties", "arrests", "troops"})
+# Counts of people or things, where a part can be no larger than its whole.
+ADDITIVE = frozenset({"deaths", "injured", "casualties", "arrests", "troops", "protesters", "population"})
+# A metric the texts leave open is set beside a firmer one, always with its caveat.
+OPEN_METRICS = {"casualties": ("deaths", "“casualties”, which may include the injured as well as the dead")}
+
+_LOWER = {"over", "more_than", "at_least"}
+_UPPER = {"nearly", "almost", "up_to"}
+_INF = float("inf")
+# "about" and "nearly" have no fixed width; these margins keep "nearly 4,000" and
+# "about 4,000" one value, and "almost 8,000" and "nearly 10,000" two.
+_ABOUT, _NEARLY = 0.1, 0.15
+_AROUND_DAYS = 1
+
+RULES: list[tuple[str, str, str]] = [
+    (
+        "same thing",
+        "Figures are compared when they count the same metric, for the same scope and place. "
+        "A metric the text leaves open (casualties) is set beside deaths, with its caveat.",
+        "deaths (total): CC's over 160 beside PG's 225 casualties, which may include the injured",
+    ),
+    (
+        "bounds and hedges",
+        "A qualifier makes a range: over/more than/at least a lower bound, nearly/almost/up to an "
+        "upper one, about ±10%. Claims whose ranges meet agree.",
+        "price_change (lpg): CC's almost double agrees with TWA's doubling",
+    ),
+    (
+        "series over time",
+        "Running counts (deaths, injured, casualties, arrests, troops) dated differently form a "
+        "series, shown in date order; they contradict only if they run backwards. A count with no "
+        "date beside a dated one differs in date of counting.",
+        "arrests (total): almost 8,000 by 10 January (ECFR), then nearly 10,000 by 11 January (CC)",
+    ),
+    (
+        "parts and totals",
+        "scopes.yaml says which scope is part of which. Totals are compared with totals; a part is "
+        "checked against its whole by size (a part is never larger), never by equality.",
+        "troops: TWA's 2,500 Russian soldiers within CC's over 2,000 CSTO peacekeepers",
+    ),
+    (
+        "derived sums",
+        "When one source gives every part of a whole, kz adds them and shows the sum as derived, "
+        "with its parts and their citations. A derived value is never shown as a source's own.",
+        "deaths (total): 227, derived: 208 protesters + 19 security forces (MJPS ¶4)",
+    ),
+    (
+        "dates",
+        "Each date claim has a precision: a day, month or year, a span, 'around' (±1 day), or a "
+        "bound ('by' = on or before). Claims whose ranges meet agree; disjoint ones contradict. "
+        "Claims that date different things (refers_to) differ, with each side's meaning.",
+        "Tokayev asks the CSTO for troops: 5 January (TWA) against 6 January (CC); PG's 'by 7 "
+        "January' fits both",
+    ),
+    (
+        "claims in words",
+        "comparisons.yaml records questions the sources answer in words (which fuel, whether "
+        "something happened, how a name is spelled), each with a verdict and its explanation.",
+        "which fuel's price rose: liquefied petroleum gas (CC) against fuel prices in general (PG)",
+    ),
+    (
+        "slips",
+        "slips.yaml records errors within one text: a self-contradiction, a misspelt name, a typo.",
+        "ECFR's photo caption dates the burning mayor's office to both 2022 and 2021",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The verdict on two claims, and the one line that explains it."""
+
+    verdict: str
+    note: str
+
+
+def worst(verdicts: Iterable[str]) -> str:
+    """The verdict that weighs most: contradiction, then differs, slip, agrees."""
+    return min(verdicts, key=_RANK.__getitem__, default="agrees")
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+def value_range(value: float, qualifier: str) -> tuple[float, float]:
+    """The values a hedged figure allows: 'over 160' is above 160, 'nearly 400' at most 400."""
+    if qualifier in ("over", "more_than"):
+        return value + 1e-9, _INF
+    if qualifier == "at_least":
+        return value, _INF
+    if qualifier in ("nearly", "almost"):
+        return value * (1 - _NEARLY), value
+    if qualifier == "up_to":
+        return 0.0, value
+    if qualifier == "about":
+        return value * (1 - _ABOUT), value * (1 + _ABOUT)
+    return value, value
+
+
+def _meets(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def slot_key(figure: Record) -> str:
+    """The question a figure answers: its metric (an open metric joins its firmer one), scope and place."""
+    metric = OPEN_METRICS.get(figure["metric"], (figure["metric"],))[0]
+    place = figure.get("place")
+    return f"{metric}-{figure['scope']}".replace("_", "-") + (f"-{place}" if place else "")
+
+
+def _key(claim: Record) -> str:
+    """How a claim's source is named in a line: the source key given, else its id."""
+    return str(claim.get("key") or claim["source"])
+
+
+def _figure_pair(a: Record, b: Record) -> Pair:
+    """Verdict on two claims about one slot."""
+    for one, other in ((a, b), (b, a)):
+        if one["metric"] in OPEN_METRICS and other["metric"] not in OPEN_METRICS:
+            return Pair("differs", f"{_key(one)} counts {OPEN_METRICS[one['metric']][1]}")
+    if a["unit"] != b["unit"]:
+        return Pair("differs", f"{_key(a)} counts {a['unit']}, {_key(b)} {b['unit']}")
+    if _meets(value_range(a["value"], a["qualifier"]), value_range(b["value"], b["qualifier"])):
+        return _agreement(a, b)
+    if a["metric"] in RUNNING_COUNTS:
+        timed = _counted_apart(a, b)
+        if timed is not None:
+            return timed
+    return Pair("contradiction", f"{_key(a)}'s {a['shown']} against {_key(b)}'s {b['shown']}")
+
+
+def _agreement(a: Record, b: Record) -> Pair:
+    if (a["value"], a["qualifier"]) == (b["value"], b["qualifier"]):
+        return Pair("agrees", f"{_key(a)} and {_key(b)} give the same value")
+    if a["value"] == b["value"]:
+        return Pair(
+            "agrees", f"one value worded two ways: {a['shown']} ({_key(a)}), {b['shown']} ({_key(b)})"
+        )
+    return Pair("agrees", f"{_key(a)}'s {a['shown']} fits {_key(b)}'s {b['shown']}")
+
+
+def _counted_apart(a: Record, b: Record) -> Pair | None:
+    """Running counts on different or unstated dates: a series, unless it runs backwards."""
+    if a["as_of"] is None and b["as_of"] is None:
+        return None
+    if (a["as_of"], a.get("as_of_qualifier")) == (b["as_of"], b.get("as_of_qualifier")):
+        return None
+    if a["as_of"] is None or b["as_of"] is None:
+        undated = a if a["as_of"] is None else b
+        return Pair("differs", f"counted at different dates: {_key(undated)} gives no date of counting")
+    early, late = sorted((a, b), key=lambda c: date_range(c["as_of"])[1])
+    if value_range(late["value"], late["qualifier"])[1] < value_range(early["value"], early["qualifier"])[0]:
+        return Pair("contradiction", f"the count runs backwards: {_series([early, late])}")
+    return Pair("differs", f"a series over time: {_series([early, late])}")
+
+
+def _series(claims: list[Record]) -> str:
+    return ", then ".join(
+        f"{c['shown']} {dated(c['as_of'], c.get('as_of_qualifier') or 'as of')} ({_key(c)})" for c in claims
+    )
+
+
+def figure_claim(figure: Record, keys: dict[str, str] | None = None) -> Record:
+    """A figure as one side of a comparison: its value, hedge, date and citations."""
+    first = figure["citations"][0]
+    return {
+        "figure": figure["id"],
+        "derived": False,
+        "derived_from": [],
+        "metric": figure["metric"],
+        "scope": figure["scope"],
+        "place": figure.get("place"),
+        "value": figure["value"],
+        "qualifier": figure["qualifier"],
+        "unit": figure["unit"],
+        "shown": figure_value(figure["value"], figure["qualifier"], figure["unit"]),
+        "as_of": figure["as_of"],
+        "as_of_qualifier": figure.get("as_of_qualifier"),
+        "attributed_to": figure.get("attributed_to"),
+        "caveat": OPEN_METRICS.get(figure["metric"], (None, None))[1],
+        "source": first["source"],
+        "key": (keys or {}).get(first["source"]),
+        "paragraph": first["paragraph"],
+        "excerpt": first["excerpt"],
+        "citations": figure["citations"],
+    }
+
+
+def _sum_qualifier(qualifiers: set[str]) -> str:
+    hedged = qualifiers - {"exact"}
+    if not hedged:
+        return "exact"
+    if hedged <= _LOWER:
+        return "over" if hedged & {"over", "more_than"} else "at_least"
+    if hedged <= _UPPER:
+        return "up_to" if "up_to" in hedged else "nearly"
+    return "about"
+
+
+def derived_sums(
+    figures: list[Record], scopes: dict[str, Record], keys: dict[str, str] | None = None
+) -> list[Record]:
+    """A whole's value for each source that gives every one of its parts, marked as derived."""
+    given: dict[tuple[str, str, str | None, str], list[Record]] = defaultdict(list)
+    for figure in figures:
+        for source in dict.fromkeys(c["source"] for c in figure["citations"]):
+            given[(figure["metric"], figure["scope"], figure.get("place"), source)].append(figure)
+    derived = []
+    questions = sorted({(m, p or "", s) for m, _, p, s in given})
+    for metric, place_id, source in questions:
+        place = place_id or None
+        for whole in scopes.values():
+            parts = [given.get((metric, part, place, source), []) for part in whole["parts"]]
+            if not whole["parts"] or any(len(found) != 1 for found in parts):
+                continue
+            chosen = [found[0] for found in parts]
+            if len({(f["as_of"], f.get("as_of_qualifier"), f["unit"]) for f in chosen}) != 1:
+                continue  # parts counted at different dates do not add up to one total
+            derived.append(_derived_claim(whole, chosen, source, scopes, keys))
+    return derived
+
+
+def _derived_claim(
+    whole: Record, parts: list[Record], source: str, scopes: dict[str, Record], keys: dict[str, str] | None
+) -> Record:
+    total = sum(f["value"] for f in parts)
+    qualifier = _sum_qualifier({f["qualifier"] for f in parts})
+    first = parts[0]
+    terms = " + ".join(
+        f"{figure_value(f['value'], f['qualifier'], f['unit'])} {scopes[f['scope']]['title']}" for f in parts
+    )
+    cites = [c for f in parts for c in f["citations"] if c["source"] == source]
+    return {
+        **figure_claim(dict(first, citations=cites), keys),
+        "figure": None,
+        "derived": True,
+        "derived_from": [f["id"] for f in parts],
+        "scope": whole["id"],
+        "value": total,
+        "qualifier": qualifier,
+        "shown": f"{figure_value(total, qualifier, first['unit'])}, derived: {terms}",
+        "attributed_to": None,
+    }
+
+
+def judge(claims: list[Record], pair: Any) -> tuple[str, str]:
+    """A set of claims' verdict (the worst of its pairs from different sources) and its explanation."""
+    pairs = [pair(a, b) for i, a in enumerate(claims) for b in claims[i + 1 :] if a["source"] != b["source"]]
+    if not pairs:
+        return "agrees", "a single source"
+    verdict = worst(p.verdict for p in pairs)
+    notes = [p.note for p in sorted(pairs, key=lambda p: _RANK[p.verdict])]
+    return verdict, "; ".join(dict.fromkeys(notes))
+
+
+def slot_claims(
+    figures: list[Record], scopes: dict[str, Record], keys: dict[str, str] | None = None
+) -> dict[str, list[Record]]:
+    """Each slot's claims: every figure, and every sum derived from one source's parts, by date."""
+    slots: dict[str, list[Record]] = defaultdict(list)
+    for figure in figures:
+        slots[slot_key(figure)].append(figure_claim(figure, keys))
+    for claim in derived_sums(figures, scopes, keys):
+        slots[slot_key(claim)].append(claim)
+    for claims in slots.values():
+        claims.sort(
+            key=lambda c: (c["as_of"] is None, date_range(c["as_of"])[1] if c["as_of"] else "", c["value"])
+        )
+    return dict(slots)
+
+
+def figure_comparisons(
+    figures: list[Record], scopes: dict[str, Record], keys: dict[str, str] | None = None
+) -> list[Record]:
+    """Every slot with claims from two or more sources, and every part set against its whole."""
+    slots = slot_claims(figures, scopes, keys)
+    found = []
+    for key, claims in sorted(slots.items()):
+        if len({c["source"] for c in claims}) < 2:
+            continue
+        verdict, why = judge(claims, _figure_pair)
+        found.append(_figure_comparison(key, subject_of(claims[0], scopes), verdict, why, claims))
+    found += _part_whole(slots, scopes)
+    return found
+
+
+def pair_judge(kind: str) -> Any:
+    """The pairwise rule for a kind of claim: 'figure' or 'date'."""
+    return _figure_pair if kind == "figure" else _date_pair
+
+
+def whole_slot(claim: Record, scopes: dict[str, Record]) -> str | None:
+    """The slot of the whole that a claim's scope is part of, if scopes.yaml names one."""
+    whole = scopes.get(claim["scope"], {}).get("part_of")
+    return slot_key(dict(claim, scope=whole)) if whole else None
+
+
+def subject_of(claim: Record, scopes: dict[str, Record]) -> str:
+    """A slot in words: 'deaths (security forces)'."""
+    metric = OPEN_METRICS.get(claim["metric"], (claim["metric"],))[0]
+    scope = scopes.get(claim["scope"], {}).get("title", claim["scope"])
+    return f"{metric.replace('_', ' ')} ({scope})"
+
+
+def _figure_comparison(key: str, subject: str, verdict: str, why: str, claims: list[Record]) -> Record:
+    records = {c["figure"] for c in claims if c["figure"]} | {p for c in claims for p in c["derived_from"]}
+    return {
+        "id": key,
+        "kind": "figure",
+        "subject": subject,
+        "verdict": verdict,
+        "explanation": why,
+        "records": sorted(records),
+        "claims": claims,
+    }
+
+
+def _wholes(scope: str, scopes: dict[str, Record]) -> list[str]:
+    chain, whole = [], scopes.get(scope, {}).get("part_of")
+    while whole and whole not in chain:
+        chain.append(whole)
+        whole = scopes.get(whole, {}).get("part_of")
+    return chain
+
+
+def _part_whole(slots: dict[str, list[Record]], scopes: dict[str, Record]) -> list[Record]:
+    """A part from one source against its whole from another: a part is never the larger."""
+    found = []
+    for key, parts in sorted(slots.items()):
+        first = parts[0]
+        for whole_scope in _wholes(first["scope"], scopes):
+            whole_key = slot_key(dict(first, metric=first["metric"], scope=whole_scope))
+            wholes = [w for w in slots.get(whole_key, []) if not w["derived"]]
+            own = [p for p in parts if not p["derived"]]
+            pairs = [
+                (p, w)
+                for p in own
+                for w in wholes
+                if p["source"] != w["source"] and p["metric"] == w["metric"]
+            ]
+            if not pairs:
+                continue
+            judged = [_part_pair(p, w, scopes) for p, w in pairs]
+            verdict = worst(j.verdict for j in judged)
+            why = "; ".join(dict.fromkeys(j.note for j in judged))
+            claims = list({id(c): c for pair in pairs for c in pair}.values())
+            subject = f"{subject_of(first, scopes)} within {subject_of(wholes[0], scopes)}"
+            found.append(_figure_comparison(f"{key}-within-{whole_scope}", subject, verdict, why, claims))
+    return found
+
+
+def _part_pair(part: Record, whole: Record, scopes: dict[str, Record]) -> Pair:
+    part_title = scopes.get(part["scope"], {}).get("title", part["scope"])
+    whole_title = scopes.get(whole["scope"], {}).get("title", whole["scope"])
+    said = (
+        f"{_key(part)}'s {part['shown']} ({part_title}) within "
+        f"{_key(whole)}'s {whole['shown']} ({whole_title})"
+    )
+    if part["metric"] in ADDITIVE and part["unit"] == whole["unit"]:
+        smallest_part = value_range(part["value"], part["qualifier"])[0]
+        if smallest_part > value_range(whole["value"], whole["qualifier"])[1]:
+            timed = part["metric"] in RUNNING_COUNTS and part["as_of"] != whole["as_of"]
+            if not timed:
+                return Pair("contradiction", f"the part is larger than the whole: {said}")
+            return Pair("differs", f"counted at different dates, the part is larger: {said}")
+    return Pair("differs", f"a part against its whole: {said}")
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def _day(value: str, shift: int = 0) -> str:
+    return (dt.date.fromisoformat(value) + dt.timedelta(days=shift)).isoformat()
+
+
+def date_span(date: str, qualifier: str | None = None, end_date: str | None = None) -> tuple[str, str]:
+    """The days a date claim allows: 'by 2022-01-11' is any day up to the 11th, 'around' ±1 day."""
+    first, last = date_range(date)
+    if end_date:
+        last = date_range(end_date)[1]
+    if qualifier == "by":
+        return "0001-01-01", last
+    if qualifier == "after":
+        return first, "9999-12-31"
+    if qualifier == "around":
+        return _day(first, -_AROUND_DAYS), _day(last, _AROUND_DAYS)
+    return first, last
+
+
+def date_claim(claim: Record, keys: dict[str, str] | None = None) -> Record:
+    """A date claim as one side of a comparison, with how it reads ('by 2022-01-07')."""
+    shown = dated(claim["date"], claim.get("qualifier"))
+    if claim.get("end_date"):
+        shown += f" – {claim['end_date']}"
+    return dict(claim, shown=shown, key=(keys or {}).get(claim["source"]))
+
+
+def _date_pair(a: Record, b: Record) -> Pair:
+    if a.get("refers_to") != b.get("refers_to"):
+        return Pair(
+            "differs",
+            "the sources date different things — "
+            + "; ".join(
+                f"{_key(c)}: {c.get('refers_to') or 'the event itself'} ({c['shown']})" for c in (a, b)
+            ),
+        )
+    span_a = date_span(a["date"], a.get("qualifier"), a.get("end_date"))
+    span_b = date_span(b["date"], b.get("qualifier"), b.get("end_date"))
+    if span_a[1] < span_b[0] or span_b[1] < span_a[0]:
+        return Pair("contradiction", f"{_key(a)} dates it {a['shown']}, {_key(b)} {b['shown']}")
+    if span_a == span_b:
+        return Pair("agrees", f"{_key(a)} and {_key(b)} give the same date")
+    return Pair("agrees", f"{_key(a)}'s {a['shown']} fits {_key(b)}'s {b['shown']}")
+
+
+def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record | None:
+    """An event's date claims compared, or None when it has one date."""
+    if not event.get("date_claims"):
+        return None
+    claims = [date_claim(c, keys) for c in event["date_claims"]]
+    claims.sort(key=lambda c: date_span(c["date"], c.get("qualifier"), c.get("end_date"))[::-1])
+    verdict, why = judge(claims, _date_pair)
+    return {
+        "id": f"date-{event['id']}",
+        "kind": "date",
+        "subject": event["title"],
+        "verdict": verdict,
+        "explanation": why,
+        "records": [event["id"]],
+        "claims": claims,
+    }
+
+
+# --- recorded comparisons and slips -------------------------------------------------------------
+
+
+def recorded(comparison: Record) -> Record:
+    """A comparison in words, as comparisons.yaml records it, in the shape of the computed ones."""
+    claims = [dict(c, shown=c["value"]) for c in comparison["claims"]]
+    return {
+        "id": comparison["id"],
+        "kind": comparison["kind"],
+        "subject": comparison["subject"],
+        "verdict": comparison["verdict"],
+        "explanation": comparison["explanation"],
+        "records": list(comparison["about"]),
+        "claims": claims,
+    }
+
+
+def slip(record: Record) -> Record:
+    """A slip within one text, in the shape of a comparison: each citation is one side of it."""
+    return {
+        "id": record["id"],
+        "kind": "slip",
+        "subject": record["summary"],
+        "verdict": "slip",
+        "explanation": record["kind"],
+        "records": list(record["about"]),
+        "claims": [dict(c, shown=c["excerpt"]) for c in record["citations"]],
+    }
+
+
+def every_comparison(records: dict[str, list[Record]]) -> list[Record]:
+    """All comparisons of a knowledge base: dates, figures, claims in words, then slips."""
+    scopes = {s["id"]: s for s in records.get("scopes", [])}
+    keys = {s["id"]: s.get("key") or s["id"] for s in records["sources"]}
+    dates = [c for e in records["events"] if (c := date_comparison(e, keys)) is not None]
+    figures = figure_comparisons(records["figures"], scopes, keys)
+    words = [recorded(c) for c in records.get("comparisons", [])]
+    slips = [slip(s) for s in records.get("slips", [])]
+    return dates + figures + words + slips
+
+
+def marks(comparisons: list[Record]) -> dict[str, list[Record]]:
+    """Per record id, the comparisons that put it in dispute (or record a slip), worst first."""
+    found: dict[str, list[Record]] = defaultdict(list)
+    for comparison in comparisons:
+        if comparison["verdict"] == "agrees":
+            continue
+        for record_id in comparison["records"]:
+            mark = {"id": comparison["id"], "kind": comparison["kind"], "verdict": comparison["verdict"]}
+            found[record_id].append(mark)
+    return {rid: sorted(m, key=lambda x: (_RANK[x["verdict"]], x["id"])) for rid, m in found.items()}
+
+
+def in_dispute(marked: list[Record]) -> bool:
+    """True when any of a record's marks is a contradiction or a difference."""
+    return any(m["verdict"] in IN_DISPUTE for m in marked)
+
+
+def date_in_dispute(marked: list[Record]) -> bool:
+    """True when the sources' dates for an event contradict or differ (not its other comparisons)."""
+    return any(m["kind"] == "date" and m["verdict"] in IN_DISPUTE for m in marked)
+
+
+def contradicted(marked: list[Record]) -> bool:
+    """True when a record is one side of a contradiction (what --strict refuses)."""
+    return any(m["verdict"] == "contradiction" for m in marked)
+
+
+VERDICT_MEANINGS = {
+    "contradiction": "the claims cannot all be true",
+    "differs": "they differ in scope or framing (two offices, two dates of counting, casualties "
+    "against deaths, a part against its whole), explained in one line",
+    "agrees": "one value worded two ways, or a bound the other claim fits (listed with --agreements)",
+    "slip": "an error within one text: a self-contradiction, a misspelt name, a typo",
+}
+
+
+def rules_text() -> str:
+    """The comparison rules as `kz schema --rules` prints them, each with its example."""
+    lines = ["Verdicts (one word each, in every view and format):"]
+    lines += [f"  {verdict}: {meaning}" for verdict, meaning in VERDICT_MEANINGS.items()]
+    lines += [
+        "A fact is in dispute (JSON disputed: true; marked ✗ or ≠ in tables) when it is one side of a",
+        "contradiction or a difference. --strict exits 5 only for a contradiction.",
+        "",
+        "Rules:",
+    ]
+    for name, rule, example in RULES:
+        lines += [f"  {name}: {rule}", f"    e.g. {example}"]
+    return "\n".join(lines)
