@@ -252,9 +252,9 @@ def test_table_has_source_keys_and_legend(kz) -> None:
 
 
 def test_export_json_contract(kz) -> None:
-    """`kz export` prints one object with kb metadata and every record list."""
+    """`kz export` prints one object with kb metadata, every record list, scopes and every comparison."""
     doc = json.loads(kz(*MINI, "export").stdout)
-    assert set(doc) == {"kb", "sources", "events", "actors", "places", "figures"}
+    assert set(doc) == {"kb", "sources", "events", "actors", "places", "figures", "scopes", "comparisons"}
     assert set(doc["kb"]) == {"version", "fingerprint", "counts"}
     assert doc["kb"]["counts"]["events"] == len(doc["events"]) == 3
 

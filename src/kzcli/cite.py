@@ -78,16 +78,23 @@ def _entries(items: list[Record], sources: dict[str, Record], escape: Callable[[
 
 def as_text(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
     """One line per citation: document, paragraph, quoted excerpt."""
-    disputed = " (disputed: every side is cited)" if fact["disputed"] else ""
-    head = f"{fact['label']} [{fact['id']}]{disputed}"
-    return "\n".join([head, *(f"  {entry}" for entry in _entries(items, sources, str))])
+    head = f"{fact['label']} [{fact['id']}]{_verdicts(fact, ' (in dispute: every side is cited)')}"
+    lines = [head, *(f"  {entry}" for entry in _entries(items, sources, str))]
+    lines += [f"  {m['verdict']} ({m['id']}): {m['explanation']}" for m in fact.get("disputes", [])]
+    return "\n".join(lines)
+
+
+def _verdicts(fact: Record, said: str) -> str:
+    """The dispute mark for a citation's heading: what kind of dispute, and that every side is cited."""
+    return said if fact["disputed"] else ""
 
 
 def as_markdown(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
     """A Markdown list, excerpts as quotations."""
-    disputed = " — disputed; every side is cited" if fact["disputed"] else ""
-    head = f"**{_md(fact['label'])}** (`{fact['id']}`){disputed}"
-    return "\n".join([head, *(f"- {entry}" for entry in _entries(items, sources, _md))])
+    head = f"**{_md(fact['label'])}** (`{fact['id']}`){_verdicts(fact, ' — in dispute; every side is cited')}"
+    lines = [head, *(f"- {entry}" for entry in _entries(items, sources, _md))]
+    lines += [f"- *{m['verdict']}* (`{m['id']}`): {_md(m['explanation'])}" for m in fact.get("disputes", [])]
+    return "\n".join(lines)
 
 
 def _md(text: str) -> str:

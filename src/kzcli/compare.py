@@ -362,24 +362,31 @@ def _part_whole(slots: dict[str, list[Record]], scopes: dict[str, Record]) -> li
     for key, parts in sorted(slots.items()):
         first = parts[0]
         for whole_scope in _wholes(first["scope"], scopes):
-            whole_key = slot_key(dict(first, metric=first["metric"], scope=whole_scope))
-            wholes = [w for w in slots.get(whole_key, []) if not w["derived"]]
-            own = [p for p in parts if not p["derived"]]
-            pairs = [
-                (p, w)
-                for p in own
-                for w in wholes
-                if p["source"] != w["source"] and p["metric"] == w["metric"]
-            ]
-            if not pairs:
+            wholes = slots.get(slot_key(dict(first, scope=whole_scope)), [])
+            judged = within_whole(parts, wholes, scopes)
+            if judged is None:
                 continue
-            judged = [_part_pair(p, w, scopes) for p, w in pairs]
-            verdict = worst(j.verdict for j in judged)
-            why = "; ".join(dict.fromkeys(j.note for j in judged))
-            claims = list({id(c): c for pair in pairs for c in pair}.values())
+            verdict, why, claims = judged
             subject = f"{subject_of(first, scopes)} within {subject_of(wholes[0], scopes)}"
             found.append(_figure_comparison(f"{key}-within-{whole_scope}", subject, verdict, why, claims))
     return found
+
+
+def within_whole(
+    parts: list[Record], wholes: list[Record], scopes: dict[str, Record]
+) -> tuple[str, str, list[Record]] | None:
+    """Parts from one source against a whole from another (sums aside): verdict, why, and the claims."""
+    pairs = [
+        (p, w)
+        for p in parts
+        for w in wholes
+        if not p["derived"] and not w["derived"] and p["source"] != w["source"] and p["metric"] == w["metric"]
+    ]
+    if not pairs:
+        return None
+    judged = [_part_pair(p, w, scopes) for p, w in pairs]
+    claims = list({id(c): c for pair in pairs for c in pair}.values())
+    return worst(j.verdict for j in judged), "; ".join(dict.fromkeys(j.note for j in judged)), claims
 
 
 def _part_pair(part: Record, whole: Record, scopes: dict[str, Record]) -> Pair:

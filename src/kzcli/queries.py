@@ -15,7 +15,7 @@ from typing import Any
 
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import name_key
-from kzcli.wording import event_date, figure_value
+from kzcli.wording import dated, event_date, figure_value
 
 Record = dict[str, Any]
 KIND_TABLES = {"actor": "actors", "place": "places", "source": "sources"}
@@ -248,7 +248,7 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
     if event:
         doc = event[0]
         fact = {"id": rid, "type": "event", "label": f"{doc['title']} ({event_date(doc)})"}
-        claims = [dict(c, claim=f"dated {c['date']}") for c in doc.get("date_claims", [])]
+        claims = [dict(c, claim=f"dated {dated(c['date'], c.get('qualifier'))}") for c in doc["date_claims"]]
         claimed = {(c["source"], c["paragraph"], c["excerpt"]) for c in claims}
         others = [c for c in doc["citations"] if (c["source"], c["paragraph"], c["excerpt"]) not in claimed]
         items = claims + others
@@ -291,6 +291,8 @@ def export(conn: sqlite3.Connection, kb: Record) -> Record:
         "actors": _docs(conn, "SELECT doc FROM actors ORDER BY id"),
         "places": _docs(conn, "SELECT doc FROM places ORDER BY id"),
         "figures": _docs(conn, "SELECT doc FROM figures ORDER BY ord"),
+        "scopes": _docs(conn, "SELECT doc FROM scopes ORDER BY id"),
+        "comparisons": _docs(conn, "SELECT doc FROM disputes ORDER BY ord"),
     }
 
 

@@ -52,8 +52,8 @@ def by_source(
         cells: dict[str, list[Record]] = defaultdict(list)
         for claim in claims:
             cells[claim["source"]].append({name: claim[name] for name in ("source", *CLAIM_FIELDS)})
-        verdict, why = compare.judge(claims, compare.pair_judge("figure"))
         whole = compare.whole_slot(claims[0], scopes)
+        verdict, why = _row_verdict(claims, compare.within_whole(claims, slots.get(whole or "", []), scopes))
         matrix.append(
             {
                 "row": key,
@@ -69,6 +69,24 @@ def by_source(
             }
         )
     return _parts_after_wholes(matrix)
+
+
+def _row_verdict(
+    claims: list[Record], within: tuple[str, str, list[Record]] | None
+) -> tuple[str | None, str | None]:
+    """A row's verdict: its sources against each other, and (for a part) against its whole.
+
+    None when one source alone answers and no whole is there to check it against.
+    """
+    single = len({c["source"] for c in claims}) < 2
+    if single and within is None:
+        return None, None
+    if single and within is not None:
+        return within[0], within[1]
+    verdict, why = compare.judge(claims, compare.pair_judge("figure"))
+    if within is None:
+        return verdict, why
+    return compare.worst([verdict, within[0]]), f"{why}; {within[1]}"
 
 
 def _parts_after_wholes(matrix: list[Record]) -> list[Record]:

@@ -80,7 +80,7 @@ def _when(claim: Record) -> str:
 
 
 def _verdict(row: Record) -> str:
-    if len(row["cells"]) < 2:
+    if row["verdict"] is None:
         return "single source"
     return f"{MARKS.get(row['verdict'], '=')} {row['verdict']}: {row['explanation']}"
 
@@ -152,8 +152,12 @@ def statements(docs: list[Record], sources: list[Record]) -> View:
     human = Table(
         ["Date", "Statement", "Attributed to"], [[d["date"] or "", d["summary"], via(d)] for d in docs]
     )
+    if any(d.get("disputes") for d in docs):
+        human.columns.append("Dispute")
+        for row, doc in zip(human.rows, docs, strict=True):
+            row.append(mark_text(doc))
     flat = Table(
-        ["id", "date", "actor", "summary", "sources"],
+        ["id", "date", "actor", "summary", "sources", "dispute"],
         [
             [
                 d["id"],
@@ -161,6 +165,7 @@ def statements(docs: list[Record], sources: list[Record]) -> View:
                 d["actor"],
                 d["summary"],
                 "; ".join(dict.fromkeys(c["source"] for c in d["citations"])),
+                "; ".join(m["id"] for m in d.get("disputes", [])),
             ]
             for d in docs
         ],

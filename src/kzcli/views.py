@@ -252,11 +252,27 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
             ["region", doc["region"] or ""],
             ["note", doc["note"] or ""],
         ]
-    summary_rows.append(["cited in", _cite_keys(doc["citations"], keys)])
+    summary_rows.append(["record cited in", _cite_keys(doc["citations"], keys)])
+    # The record's own citations are fewer than the sources of everything shown with it.
+    summary_rows.append(
+        [
+            "all sources",
+            f"{_cite_keys([{'source': x} for x in doc['sources']], keys)}"
+            " (record, roles, statements and events)",
+        ]
+    )
+    if doc.get("disputes"):
+        summary_rows.append(
+            [
+                "in dispute",
+                "; ".join(f"{MARKS[m['verdict']]} {m['id']} ({m['verdict']})" for m in doc["disputes"]),
+            ]
+        )
     events = timeline(doc["events"], places, sources, evidence)
     tables = [Table(["Field", "Value"], summary_rows, title=doc["name"])]
     tables.append(Table(events.tables[0].columns, events.tables[0].rows, title="Events"))
-    flat_rows = [[k, _cite_ids(doc["citations"]) if k == "cited in" else v] for k, v in summary_rows]
+    flat_rows = [[k, _cite_ids(doc["citations"]) if k == "record cited in" else v] for k, v in summary_rows]
+    flat_rows = [row for row in flat_rows if row[0] != "all sources"]
     flat_rows += [["event", f"{event_date(e)} {e['title']} [{e['id']}]"] for e in doc["events"]]
     statements = doc.get("statements", [])
     if statements:
@@ -265,6 +281,10 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
             [[s["date"] or "", s["summary"], _cite_keys(s["citations"], keys)] for s in statements],
             title="Statements",
         )
+        if any(st.get("disputes") for st in statements):
+            table.columns.append("Dispute")
+            for row, statement in zip(table.rows, statements, strict=True):
+                row.append(mark_text(statement))
         if evidence:
             _with_evidence(table, [s["citations"] for s in statements], keys)
         tables.append(table)
@@ -279,7 +299,10 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
             *[s["citations"] for s in statements],
         ]
         flat_rows += [["evidence", _evidence(c, " | ")] for c in own]
-    return View(doc, tables, Table(["field", "value"], flat_rows), legend(sources, set(doc["sources"])))
+    notes = [n for n in events.notes if "background" not in n]
+    return View(
+        doc, tables, Table(["field", "value"], flat_rows), legend(sources, set(doc["sources"])), notes
+    )
 
 
 def listing(kind: str, docs: list[Record]) -> View:
@@ -400,7 +423,7 @@ def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str])
 def answer_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
     """One question answered: every source's claim side by side, then the verdict and why."""
     claims = " · ".join(claim_text(c, keys, originators) for cl in row["cells"].values() for c in cl)
-    if len(row["cells"]) < 2:
+    if row["verdict"] is None:
         return f"{row['subject']} — {claims} — a single source"
     return f"{row['subject']} — {claims} — {row['verdict']}: {row['explanation']}"
 
