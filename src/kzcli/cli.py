@@ -22,9 +22,9 @@ from kzcli import cite as citing
 from kzcli.dates import parse_user_date
 from kzcli.errors import BadUsage, DisputedFacts, ExitCode, InvalidKB, KzError, NoMatch, OutputError
 from kzcli.index import meta, open_index
-from kzcli.kbfiles import bundled_data_dir, layer_folders, no_progress, read_kb
+from kzcli.kbfiles import bundled_data_dir, layer_folders, no_progress, read_kb, source_texts
 from kzcli.render import build_progress, render
-from kzcli.textnorm import inert
+from kzcli.textnorm import excerpt_key, inert, split_paragraphs
 from kzcli.views import Format, View
 
 app = typer.Typer(
@@ -615,10 +615,34 @@ def brief(ctx: typer.Context, fmt: FormatOption = None) -> None:
 
 @app.command()
 @handles_errors
-def gaps(ctx: typer.Context, fmt: FormatOption = None, fields: FieldsOption = None) -> None:
-    """What to strengthen: single-source facts, dates not to the day, unstated or inferred metadata."""
+def gaps(
+    ctx: typer.Context,
+    sources_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources-dir",
+            metavar="DIR",
+            help="Also list paragraphs of the texts in DIR that no record cites and no reason excuses.",
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
+    """What to strengthen: single-source facts, loose dates, unstated metadata, uncited paragraphs."""
     kb = queries.export(_state(ctx).conn, {})
-    emit(ctx, research_views.gaps(research.gaps(kb)), fmt, fields)
+    found = research.gaps(kb)
+    if sources_dir is not None:
+        found += research.coverage(kb, _paragraphs_by_source(kb["sources"], sources_dir))
+    emit(ctx, research_views.gaps(found), fmt, fields)
+
+
+def _paragraphs_by_source(sources: list[dict[str, Any]], folder: Path) -> dict[str, list[str]]:
+    """Each source's paragraphs, from the text in `folder` whose sha256 the source records."""
+    texts = source_texts(folder)
+    missing = [s["id"] for s in sources if s["sha256"] not in texts]
+    if missing:
+        raise BadUsage(f"--sources-dir: no file in {folder} has the fingerprint of {', '.join(missing)}")
+    return {s["id"]: [excerpt_key(p) for p in split_paragraphs(texts[s["sha256"]])] for s in sources}
 
 
 @app.command()

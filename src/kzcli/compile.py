@@ -87,10 +87,15 @@ def _source_rows(kb: KnowledgeBase, rows: Rows) -> None:
     for i, source in enumerate(kb.records["sources"]):
         doc = dict(source, folder=kb.source_folders.get(source["id"]))
         rows["sources"].append((source["id"], i, _dump(doc)))
-        spellings = {name_key(s): s for s in (source["id"], source["key"], source["file"]) if s}
+        headings = [e["text"] for e in source["elements"] if e["kind"] in ("title", "heading")]
+        names = (source["id"], source["key"], source["file"], source["title"], *headings)
+        spellings = {name_key(s): s for s in names if s}
         rows["names"].extend(("source", source["id"], s, key) for key, s in spellings.items())
-        people = " ".join(p["name"] for p in source["people"])
-        body = " ".join(filter(None, (source["title"], source["publisher"], people)))
+        people = " ".join(f"{p['name']} {p.get('note') or ''}" for p in source["people"])
+        printed = " ".join(e["text"] for e in source["elements"])
+        inferred = " ".join(source["inferred"].values())
+        texts = (source["title"], source["publisher"], people, printed, source["note"], inferred)
+        body = " ".join(filter(None, texts))
         rows["search"].append(("source", source["id"], source["title"] or source["id"], body))
 
 

@@ -128,3 +128,16 @@ def layer_folders(base: Path | None, extra: list[Path]) -> list[Path]:
         if all(folder.resolve() != seen.resolve() for seen in folders):
             folders.append(folder)
     return folders
+
+
+def source_texts(folder: Path) -> dict[str, str]:
+    """Every file in a folder of source texts, by the sha256 of its bytes (how sources.yaml names them)."""
+    texts: dict[str, str] = {}
+    try:
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError as exc:
+        raise InvalidKB([f"{folder}: cannot read sources folder ({exc.strerror})"]) from None
+    for path in files:
+        data = path.read_bytes()
+        texts.setdefault(hashlib.sha256(data).hexdigest(), data.decode("utf-8", "replace"))
+    return texts

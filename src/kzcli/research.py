@@ -6,6 +6,7 @@ renders what these functions return with research_views.py.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -143,6 +144,49 @@ def gaps(kb: dict[str, list[Record]]) -> list[Record]:
         if len(sources) == 1:
             gap(kind, record["id"], "single source", f"only {sources[0]} supports it")
     return found
+
+
+_STATES_A_FACT = re.compile(r"\d|\b[A-Z][a-z]+\b")
+
+
+def coverage(kb: dict[str, list[Record]], texts: dict[str, list[str]]) -> list[Record]:
+    """Paragraphs that state a date, a number or a name, that no record cites and no reason excuses.
+
+    `texts` maps a source id to its paragraphs. A paragraph "states a fact" when it holds a
+    digit or a capitalised word after its first; headings of a few words are left to the reader.
+    """
+    cited: set[tuple[str, int]] = set()
+    for kind in ("events", "actors", "places", "figures", "comparisons"):
+        for record in kb.get(kind, []):
+            cited.update((c["source"], c["paragraph"]) for c in _every_citation(record))
+    found = []
+    for source in kb["sources"]:
+        excused = {u["paragraph"] for u in source.get("uncited", [])}
+        excused |= {e["paragraph"] for e in source.get("elements", [])}
+        for number, paragraph in enumerate(texts.get(source["id"], []), start=1):
+            if (source["id"], number) in cited or number in excused:
+                continue
+            words = paragraph.split()
+            if len(words) > 6 and _STATES_A_FACT.search(" ".join(words[1:])):
+                detail = " ".join(words[:12]) + (" …" if len(words) > 12 else "")
+                found.append(
+                    {
+                        "type": "paragraph",
+                        "id": f"{source['id']}#{number}",
+                        "gap": "paragraph not cited",
+                        "detail": detail,
+                    }
+                )
+    return found
+
+
+def _every_citation(record: Record) -> list[Record]:
+    cites = list(record.get("citations") or []) + list(record.get("date_claims") or [])
+    cites += list(record.get("claims") or [])
+    for part in ("roles", "statements"):
+        for item in record.get(part) or []:
+            cites += item["citations"]
+    return cites
 
 
 # In the order a newcomer asks: killed, arrested, deployed, hurt.

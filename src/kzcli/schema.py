@@ -118,6 +118,24 @@ class Person(_Record):
     note: Text | None = None
 
 
+ElementKind = Literal["title", "heading", "credit", "caption", "editorial-note", "biography", "dateline"]
+
+
+class TextElement(_Record):
+    """A title, heading, credit, caption or editorial note as the text prints it, with its paragraph."""
+
+    kind: ElementKind
+    paragraph: Annotated[int, Field(ge=1)]
+    text: Excerpt
+
+
+class Uncited(_Record):
+    """A paragraph that states a date, number or name but that no record cites, and why."""
+
+    paragraph: Annotated[int, Field(ge=1)]
+    reason: Text
+
+
 class Source(_Record):
     """One source document, identified by the sha256 of its exact bytes."""
 
@@ -133,6 +151,12 @@ class Source(_Record):
     file: Name | None = None
     inferred: dict[str, Text] = {}
     note: Text | None = None
+    elements: list[TextElement] = Field(
+        default=[], description="Headings, credits, captions and notes as printed; kz search finds them."
+    )
+    uncited: list[Uncited] = Field(
+        default=[], description="Paragraphs no record cites, each with the reason it is left out."
+    )
 
     @model_validator(mode="after")
     def _inferred_names_fields(self) -> Source:

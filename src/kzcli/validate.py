@@ -6,7 +6,6 @@ before InvalidKB is raised, so one run shows every problem.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzcli.errors import InvalidKB
-from kzcli.kbfiles import KINDS, KBFile, KBFiles, ProgressFn, no_progress
+from kzcli.kbfiles import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
 from kzcli.schema import MODELS
 from kzcli.textnorm import excerpt_key, split_paragraphs
 from kzcli.yamlload import LineDict, LoadError, load_yaml
@@ -235,15 +234,11 @@ def _scope_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None
 
 
 def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sources_dir: Path) -> None:
-    by_hash: dict[str, str] = {}
     try:
-        files = sorted(p for p in sources_dir.iterdir() if p.is_file())
-    except OSError as exc:
-        check.problems.append(f"{sources_dir}: cannot read sources folder ({exc.strerror})")
+        by_hash = source_texts(sources_dir)
+    except InvalidKB as exc:
+        check.problems += exc.problems
         return
-    for path in files:
-        data = path.read_bytes()
-        by_hash.setdefault(hashlib.sha256(data).hexdigest(), data.decode("utf-8", "replace"))
     paragraphs: dict[str, list[str]] = {}
     for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True):
         text = by_hash.get(source["sha256"])
@@ -256,27 +251,39 @@ def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sourc
             )
         else:
             paragraphs[source["id"]] = [excerpt_key(p) for p in split_paragraphs(text)]
+    for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True):
+        for i, element in enumerate(source["elements"]):
+            cite = {"source": source["id"], "paragraph": element["paragraph"], "excerpt": element["text"]}
+            _check_excerpt(check, paragraphs, raw, source["id"], ("elements", i), cite)
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             for loc, cite in _citations(record):
-                blocks = paragraphs.get(cite["source"])
-                if blocks is None:
-                    continue
-                if cite["paragraph"] > len(blocks):
-                    check.report(
-                        raw,
-                        _located_line(raw, (*loc, "paragraph")),
-                        record["id"],
-                        f"{_dotted(loc)}.paragraph: {cite['source']} has only {len(blocks)} paragraphs",
-                    )
-                elif excerpt_key(cite["excerpt"]) not in blocks[cite["paragraph"] - 1]:
-                    check.report(
-                        raw,
-                        _located_line(raw, (*loc, "excerpt")),
-                        record["id"],
-                        f"{_dotted(loc)}.excerpt: not found verbatim in "
-                        f"{cite['source']} paragraph {cite['paragraph']}",
-                    )
+                _check_excerpt(check, paragraphs, raw, record["id"], loc, cite)
+
+
+def _check_excerpt(
+    check: _Checker,
+    paragraphs: dict[str, list[str]],
+    raw: LineDict,
+    record_id: str,
+    loc: tuple[int | str, ...],
+    cite: dict[str, Any],
+) -> None:
+    """The cited paragraph exists and holds the excerpt verbatim."""
+    blocks = paragraphs.get(cite["source"])
+    if blocks is None:
+        return
+    field = "text" if loc[0] == "elements" else "excerpt"
+    if cite["paragraph"] > len(blocks):
+        where = _located_line(raw, (*loc, "paragraph"))
+        message = f"{_dotted(loc)}.paragraph: {cite['source']} has only {len(blocks)} paragraphs"
+        check.report(raw, where, record_id, message)
+    elif excerpt_key(cite["excerpt"]) not in blocks[cite["paragraph"] - 1]:
+        where = _located_line(raw, (*loc, field))
+        message = (
+            f"{_dotted(loc)}.{field}: not found verbatim in {cite['source']} paragraph {cite['paragraph']}"
+        )
+        check.report(raw, where, record_id, message)
 
 
 def validate(
