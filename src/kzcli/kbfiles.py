@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,16 +79,59 @@ def locate_kb(folder: Path) -> dict[str, Path]:
     paths = {kind: folder / f"{kind}.yaml" for kind in KINDS if f"{kind}.yaml" in names}
     for kind, path in list(paths.items()):
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                problems.append(f"{path}:1: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            info = path.stat()  # follows symlinks, never opens: a FIFO cannot block here
         except OSError as exc:
             problems.append(f"{path}:1: cannot read file ({exc.strerror})")
             del paths[kind]
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(f"{path}: not a regular file")
+            del paths[kind]
+        elif info.st_size > MAX_FILE_BYTES:
+            problems.append(_too_large(path))
     if not paths and not problems:
         problems.append(f"{folder}: no knowledge-base files ({expected})")
     if problems:
         raise InvalidKB(problems)
     return paths
+
+
+def _too_large(path: Path) -> str:
+    return f"{path}:1: file is larger than {MAX_FILE_BYTES // 2**20} MiB"
+
+
+class NotRegularFile(OSError):
+    """A path that names a device, FIFO, socket or folder rather than a regular file."""
+
+
+class TooLarge(OSError):
+    """A file that holds more bytes than the limit allows."""
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), refusing more than `limit`.
+
+    Opened non-blocking and checked with fstat before any read, so a FIFO or device
+    swapped in after a stat is refused rather than hung on or read without end; the
+    limit applies to the bytes actually read, not to what stat reported.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(f"{path}: not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(limit + 1 - size, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"{path}: more than {limit} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def signature(folders: list[dict[str, Path]]) -> dict[str, list[int]]:
@@ -108,7 +152,13 @@ def read_kb(folders: list[Path]) -> KBFiles:
     for layer, folder in enumerate(folders):
         for kind, path in locate_kb(folder).items():
             try:
-                data = path.read_bytes()
+                data = read_limited(path, MAX_FILE_BYTES)
+            except NotRegularFile:
+                problems.append(f"{path}: not a regular file")
+                continue
+            except TooLarge:
+                problems.append(_too_large(path))
+                continue
             except OSError as exc:
                 problems.append(f"{path}:1: cannot read file ({exc.strerror})")
                 continue

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzcli.errors import InvalidKB
-from kzcli.kbfiles import KINDS, KBFile, KBFiles, ProgressFn, no_progress
+from kzcli.kbfiles import KINDS, MAX_FILE_BYTES, KBFile, KBFiles, ProgressFn, no_progress, read_limited
 from kzcli.schema import MODELS
 from kzcli.textnorm import excerpt_key, split_paragraphs
 from kzcli.yamlload import LineDict, LoadError, load_yaml
@@ -212,7 +212,11 @@ def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sourc
         check.problems.append(f"{sources_dir}: cannot read sources folder ({exc.strerror})")
         return
     for path in files:
-        data = path.read_bytes()
+        try:
+            data = read_limited(path, MAX_FILE_BYTES)
+        except OSError as exc:
+            check.problems.append(f"{path}: cannot read source text ({exc.strerror or exc})")
+            continue
         by_hash.setdefault(hashlib.sha256(data).hexdigest(), data.decode("utf-8", "replace"))
     paragraphs: dict[str, list[str]] = {}
     for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True):
