@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import kzcli.kbfiles
+from conftest import MINI_KB
 from kzcli.errors import ExitCode
 from kzcli.kbfiles import NotRegularFile, TooLarge, read_limited
+from kzcli.textnorm import name_key
 
 pytestmark = pytest.mark.hostile
 
@@ -77,3 +83,59 @@ def test_file_grown_past_the_limit_after_locate_is_refused(
     result = kz("--data-dir", str(mini_kb), "validate")
     assert result.code == ExitCode.INVALID_KB
     assert "places.yaml:1: file is larger than" in result.stderr
+
+
+# --- Names: one canonical form before any transliteration or lookup ----------------------
+
+INVISIBLE = {
+    "zwj": "\u200d",
+    "zwnj": "\u200c",
+    "zwsp": "\u200b",
+    "word-joiner": "\u2060",
+    "lrm": "\u200e",
+    "rlm": "\u200f",
+    "rle": "\u202b",
+    "rlo": "\u202e",
+    "fsi": "\u2068",
+    "soft-hyphen": "\u00ad",
+    "bom": "\ufeff",
+}
+
+
+def _alias_layer(tmp_path: Path, alias: str) -> Path:
+    layer = _layer(tmp_path)
+    (layer / "aliases.yaml").write_text(f'- {{id: dana-reyes, aliases: ["{alias}"]}}\n', encoding="utf-8")
+    return layer
+
+
+@pytest.mark.parametrize("stored", ["NFC", "NFD"])
+def test_cyrillic_alias_matches_in_either_normal_form(kz, tmp_path: Path, stored: str) -> None:
+    """A Cyrillic alias with й stored in one form is found when typed in the other (NFC vs NFD)."""
+    alias = "Дайна Рейес"
+    layer = _alias_layer(tmp_path, unicodedata.normalize(stored, alias))
+    typed = unicodedata.normalize("NFD" if stored == "NFC" else "NFC", alias)
+    result = kz("--data-dir", str(MINI_KB), "--with", str(layer), "actor", typed, "-f", "json")
+    assert result.code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)["id"] == "dana-reyes"
+
+
+@pytest.mark.parametrize("name", sorted(INVISIBLE))
+def test_invisible_characters_inside_a_name_are_ignored(kz, name: str) -> None:
+    """A zero-width, bidi, soft-hyphen or BOM character inside a typed name still finds the record."""
+    typed = f"Dana Re{INVISIBLE[name]}yes"
+    result = kz("--data-dir", str(MINI_KB), "actor", typed, "-f", "json")
+    assert result.code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)["id"] == "dana-reyes"
+
+
+def test_compatibility_forms_are_folded() -> None:
+    """Full-width letters and ligatures land on the same key as their plain forms (NFKC)."""
+    assert name_key("Ｔｏｋａｙｅｖ") == name_key("Tokayev")
+    assert name_key("ﬁgure") == name_key("figure")
+
+
+@given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһіАЙЁ \u0306\u0308", max_size=20))
+def test_name_key_is_the_same_for_every_normal_form(text: str) -> None:
+    """name_key gives one key for NFC, NFD, NFKC and NFKD spellings of any Cyrillic text."""
+    keys = {name_key(unicodedata.normalize(form, text)) for form in ("NFC", "NFD", "NFKC", "NFKD")}
+    assert len(keys) == 1

@@ -15,7 +15,7 @@ from typing import Any
 
 from kzcli.display import comparison, comparison_subject, event_date, figure_value
 from kzcli.errors import BadUsage, NoMatch
-from kzcli.textnorm import name_key
+from kzcli.textnorm import clean_text, name_key
 
 Record = dict[str, Any]
 KIND_TABLES = {"actor": "actors", "place": "places", "source": "sources"}
@@ -29,7 +29,7 @@ def _docs(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
 def resolve(conn: sqlite3.Connection, kind: str, query: str) -> str:
     """The one id that `query` names (by id, name or alias); NoMatch otherwise."""
     exact = conn.execute(
-        f"SELECT id FROM {KIND_TABLES[kind]} WHERE id = ?", (query.strip().lower(),)
+        f"SELECT id FROM {KIND_TABLES[kind]} WHERE id = ?", (clean_text(query).strip().lower(),)
     ).fetchone()
     if exact:
         return str(exact[0])
@@ -318,6 +318,7 @@ def export(conn: sqlite3.Connection, kb: Record) -> Record:
 def completions(conn: sqlite3.Connection, kind: str, prefix: str) -> list[str]:
     """Ids of a kind starting with `prefix`, for shell completion."""
     table = KIND_TABLES[kind]
+    prefix = clean_text(prefix)
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = conn.execute(
         f"SELECT id FROM {table} WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200", (escaped + "%",)
