@@ -139,3 +139,39 @@ def test_name_key_is_the_same_for_every_normal_form(text: str) -> None:
     """name_key gives one key for NFC, NFD, NFKC and NFKD spellings of any Cyrillic text."""
     keys = {name_key(unicodedata.normalize(form, text)) for form in ("NFC", "NFD", "NFKC", "NFKD")}
     assert len(keys) == 1
+
+
+# --- Search: every word counts; column filters are refused, not silently empty -------------
+
+
+def test_search_uses_every_word(kz) -> None:
+    """A word after the 32nd still narrows the search: 40 words ending in a missing one find nothing."""
+    found = json.loads(kz("--data-dir", str(MINI_KB), "search", "rescue", "-f", "json").stdout)
+    assert found
+    words = " ".join(["rescue"] * 39 + ["zzqxnotaword"])
+    result = kz("--data-dir", str(MINI_KB), "search", words, "-f", "json")
+    assert result.code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_search_too_long_is_a_one_line_usage_error(kz) -> None:
+    """More words than kz searches with is refused with one line and exit 2, never cut silently."""
+    result = kz("--data-dir", str(MINI_KB), "search", " ".join(["rescue"] * 65))
+    assert result.code == ExitCode.USAGE
+    assert result.stderr.startswith("kz: search: at most 64 words")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("query", ["title:almaty", "rescue body:teams", '(label:"x")'])
+def test_column_filter_is_refused_with_a_clear_message(kz, query: str) -> None:
+    """FTS5 column syntax gets a one-line exit-2 message naming the filter, not an empty answer."""
+    result = kz("--data-dir", str(MINI_KB), "search", query)
+    assert result.code == ExitCode.USAGE
+    assert "column filters (NAME:word) are not supported" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("query", ["rescue: teams", "10:30 rescue", "https://example.org rescue"])
+def test_colons_in_ordinary_text_are_plain_words(kz, query: str) -> None:
+    """A colon followed by a space, between digits, or in a URL is not a column filter."""
+    assert kz("--data-dir", str(MINI_KB), "search", query, "-f", "json").code == ExitCode.OK

@@ -202,6 +202,9 @@ def source_detail(conn: sqlite3.Connection, source_id: str) -> Record:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# FTS5 reads `name:` before a word as a column filter; kz's search has no columns to filter.
+_COLUMN_FILTER = re.compile(r"(?:^|(?<=[\s(\"+-]))([^\W\d_]\w*):(?=[\w\"(])")
+MAX_SEARCH_WORDS = 64
 
 
 # bm25 is computed for every row a query ranks. A word found in most of a very
@@ -217,10 +220,19 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
     Also returns how many matches were ranked when the matches were too many to
     rank them all (None when every match was ranked).
     """
+    text = clean_text(text)
+    column = _COLUMN_FILTER.search(text)
+    if column:
+        raise BadUsage(
+            f"search: {column.group(1)[:30]!r}: column filters (NAME:word) are not supported;"
+            " search for the words alone"
+        )
     words = _WORD.findall(text)
     if not words:
         raise BadUsage("search: give at least one word (letters or digits)")
-    query = " ".join(f'"{w}"*' for w in words[:32])
+    if len(words) > MAX_SEARCH_WORDS:
+        raise BadUsage(f"search: at most {MAX_SEARCH_WORDS} words ({len(words)} given); use fewer words")
+    query = " ".join(f'"{w}"*' for w in words)
     bound = conn.execute(
         "SELECT rowid FROM search WHERE search MATCH ? LIMIT 1 OFFSET ?", (query, RANKED_AT_MOST)
     ).fetchone()
