@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import sqlite3
+import stat
+import subprocess
+import time
 import unicodedata
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from hypothesis import strategies as st
 
 import kzcli.kbfiles
 from conftest import MINI_KB
+from kzcli.cache import cache_root
 from kzcli.errors import ExitCode
 from kzcli.kbfiles import NotRegularFile, TooLarge, read_limited
 from kzcli.textnorm import name_key
@@ -175,3 +181,221 @@ def test_column_filter_is_refused_with_a_clear_message(kz, query: str) -> None:
 def test_colons_in_ordinary_text_are_plain_words(kz, query: str) -> None:
     """A colon followed by a space, between digits, or in a URL is not a column filter."""
     assert kz("--data-dir", str(MINI_KB), "search", query, "-f", "json").code == ExitCode.OK
+
+
+# --- The cache: kz's own names only, a trust boundary, bounded size -------------------------
+
+NOBODY = 65534
+HOURS_AGO_2 = time.time() - 7200
+
+
+def _use_cache(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
+    monkeypatch.setenv("KZ_CACHE_DIR", str(folder))
+    return folder
+
+
+def _titles(kz, *args: str) -> list[str]:
+    result = kz("--data-dir", str(MINI_KB), *args, "timeline", "-f", "json")
+    assert result.code == ExitCode.OK, result.stderr
+    return [e["title"] for e in json.loads(result.stdout)]
+
+
+@pytest.mark.parametrize("via", ["folder", "symlink"])
+def test_cold_build_keeps_other_programs_temp_files(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: str
+) -> None:
+    """Another program's old `.*.tmp` in the cache folder (or behind a symlinked one) survives a build."""
+    folder = tmp_path / "d"
+    folder.mkdir(mode=0o700)
+    draft = folder / ".thesis.tmp"
+    draft.write_text("draft", encoding="utf-8")
+    os.utime(draft, (HOURS_AGO_2, HOURS_AGO_2))
+    if via == "symlink":
+        (tmp_path / "link").symlink_to(folder)
+    _use_cache(monkeypatch, tmp_path / ("link" if via == "symlink" else "d"))
+    assert kz("--data-dir", str(MINI_KB), "--version").code == ExitCode.OK
+    assert draft.read_text(encoding="utf-8") == "draft"
+    assert list(folder.glob("kz-index-*.sqlite"))
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(["true"], check=True)
+    assert done.returncode == 0
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_abandoned_kz_temp_is_removed_by_the_next_build(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kz temporary whose writer is dead goes at the next build, at once; a live writer's stays."""
+    cache = _use_cache(monkeypatch, tmp_path / "cache")
+    cache.mkdir(mode=0o700)
+    dead = cache / f".kz-tmp-{_dead_pid()}-abc.tmp"
+    live = cache / f".kz-tmp-{os.getpid()}-def.tmp"
+    for temp in (dead, live):
+        temp.write_bytes(b"x" * 1000)
+    _titles(kz)
+    assert not dead.exists()
+    assert live.exists()
+
+
+def _doctored_index(kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real index of the mini KB, built privately, whose event titles now read DOCTORED."""
+    private = _use_cache(monkeypatch, tmp_path / "private")
+    _titles(kz)
+    (index,) = private.glob("kz-index-*.sqlite")
+    conn = sqlite3.connect(index)
+    conn.execute("UPDATE events SET doc = replace(doc, 'Rescue teams arrive', 'DOCTORED')")
+    conn.commit()
+    conn.close()
+    return index
+
+
+def test_cache_file_owned_by_another_user_is_ignored(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index under the expected name but owned by someone else is not read: warn, rebuild, answer."""
+    index = _doctored_index(kz, tmp_path, monkeypatch)
+    os.chown(index, NOBODY, NOBODY)
+    result = kz("--data-dir", str(MINI_KB), "timeline", "-f", "json")
+    assert result.code == ExitCode.OK
+    assert "DOCTORED" not in result.stdout
+    assert "Rescue teams arrive" in result.stdout
+    assert result.stderr.startswith("kz: warning: ignoring cache file ")
+    assert "owned by uid 65534" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert index.stat().st_uid == os.geteuid()  # replaced by the user's own build
+
+
+def test_group_writable_cache_file_is_ignored(kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index others could have written (mode 0666) is not trusted either."""
+    index = _doctored_index(kz, tmp_path, monkeypatch)
+    index.chmod(0o666)
+    result = kz("--data-dir", str(MINI_KB), "timeline", "-f", "json")
+    assert "DOCTORED" not in result.stdout
+    assert "writable by group or others" in result.stderr
+
+
+def test_shared_sticky_cache_folder_uses_a_private_subfolder(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a 1777 shared KZ_CACHE_DIR, a planted index is never read: kz works in its own 0700 kz-UID."""
+    index = _doctored_index(kz, tmp_path, monkeypatch)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    planted = shared / index.name
+    shutil.copy(index, planted)
+    os.chown(planted, NOBODY, NOBODY)
+    _use_cache(monkeypatch, shared)
+    for _ in range(2):
+        assert "DOCTORED" not in _titles(kz)
+    own = shared / f"kz-{os.geteuid()}"
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert list(own.glob("kz-index-*.sqlite"))
+
+
+@pytest.mark.parametrize("problem", ["owner", "symlink"])
+def test_planted_private_subfolder_is_refused(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str
+) -> None:
+    """A kz-UID subfolder someone else made (or a symlink) in a shared folder: warn, answer from memory."""
+    index = _doctored_index(kz, tmp_path, monkeypatch)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    own = shared / f"kz-{os.geteuid()}"
+    if problem == "owner":
+        own.mkdir(mode=0o700)
+        shutil.copy(index, own / index.name)
+        os.chown(own / index.name, NOBODY, NOBODY)
+        os.chown(own, NOBODY, NOBODY)
+    else:
+        own.symlink_to(index.parent)
+    _use_cache(monkeypatch, shared)
+    result = kz("--data-dir", str(MINI_KB), "timeline", "-f", "json")
+    assert result.code == ExitCode.OK
+    assert "DOCTORED" not in result.stdout
+    assert result.stderr.startswith(f"kz: warning: ignoring cache folder {own}: ")
+
+
+def test_group_writable_cache_folder_is_not_used(kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache folder others can write (0775, not sticky) is not used: one warning, answer from memory."""
+    index = _doctored_index(kz, tmp_path, monkeypatch)
+    index.parent.chmod(0o775)
+    result = kz("--data-dir", str(MINI_KB), "timeline", "-f", "json")
+    assert result.code == ExitCode.OK
+    assert "DOCTORED" not in result.stdout
+    assert result.stderr.startswith("kz: warning: ignoring cache folder ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_cache_folder_is_created_private_under_umask_000(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even with umask 000, kz creates its cache folder (and missing parents) 0700, files 0600."""
+    cache = _use_cache(monkeypatch, tmp_path / "a" / "b" / "kz")
+    old = os.umask(0)
+    try:
+        _titles(kz)
+    finally:
+        os.umask(old)
+    for folder in (cache, cache.parent, cache.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in cache.iterdir())
+
+
+def test_relative_xdg_cache_home_is_ignored(kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative XDG_CACHE_HOME is invalid (XDG spec): the cache goes to ~/.cache/kz, not the cwd."""
+    monkeypatch.delenv("KZ_CACHE_DIR")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relcache")
+    monkeypatch.chdir(tmp_path)
+    assert cache_root() == tmp_path / "home" / ".cache" / "kz"
+    _titles(kz)
+    assert not (tmp_path / "relcache").exists()
+    assert list((tmp_path / "home" / ".cache" / "kz").glob("kz-index-*.sqlite"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "abs"))
+    assert cache_root() == tmp_path / "abs" / "kz"
+
+
+def test_indexes_of_vanished_or_unused_layers_are_pruned(
+    kz, tmp_path: Path, mini_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build removes indexes whose KB folder is gone or that were unused for 30 days."""
+    cache = _use_cache(monkeypatch, tmp_path / "cache")
+    kz("--data-dir", str(mini_kb), "timeline")
+    (gone,) = cache.glob("kz-index-*.sqlite")
+    shutil.rmtree(mini_kb)
+    _titles(kz)  # a different KB: a cold build, which prunes
+    assert not gone.exists()
+    assert not list(cache.glob(f"kz-stamp-{gone.name.split('-')[2]}.json"))
+    (kept,) = cache.glob("kz-index-*.sqlite")
+    month_ago = time.time() - 31 * 86400
+    os.utime(kept, (month_ago, month_ago))
+    _titles(kz)  # a warm use refreshes the index's time
+    assert time.time() - kept.stat().st_mtime < 60
+    os.utime(kept, (month_ago, month_ago))
+    layer = _alias_layer(tmp_path, "Somebody")
+    assert kz("--data-dir", str(MINI_KB), "--with", str(layer), "timeline").code == 0  # another cold build
+    assert not kept.exists()
+
+
+def test_kz_cache_shows_and_clears_only_kz_files(kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kz cache` lists the folder, size and entries; `--clear` removes kz's files and nothing else."""
+    cache = _use_cache(monkeypatch, tmp_path / "cache")
+    _titles(kz)
+    other = cache / "notes.txt"
+    other.write_text("mine", encoding="utf-8")
+    shown = json.loads(kz("cache", "-f", "json").stdout)
+    assert shown["path"] == str(cache)
+    assert {e["kind"] for e in shown["entries"]} == {"index", "stamp"}
+    assert shown["size"] == sum(p.stat().st_size for p in cache.iterdir() if p != other)
+    index = next(e for e in shown["entries"] if e["kind"] == "index")
+    assert index["folders"] == [str(MINI_KB)]
+    cleared = json.loads(kz("cache", "--clear", "-f", "json").stdout)
+    assert cleared["removed"] == 2
+    assert cleared["entries"] == []
+    assert [p.name for p in cache.iterdir()] == ["notes.txt"]

@@ -57,7 +57,7 @@ class State:
         if self._conn is None:
             shown = build_progress(sys.stderr) if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
             with shown as progress:
-                self._conn = open_index(self.folders, progress)
+                self._conn = open_index(self.folders, progress, warn=_warn)
         return self._conn
 
 
@@ -68,6 +68,10 @@ def _state(ctx: typer.Context) -> State:
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    _say(f"kz: warning: {message}")
 
 
 def _fail(exc: KzError) -> NoReturn:
@@ -615,6 +619,26 @@ def disputes(
     """Every place where the sources disagree, on a figure or on a date, side by side."""
     conn = _state(ctx).conn
     emit(ctx, views.disputes(queries.disputes(conn), queries.source_docs(conn), evidence), fmt, fields)
+
+
+@app.command()
+@handles_errors
+def cache(
+    ctx: typer.Context,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove kz's own files from the cache folder (nothing else).")
+    ] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """The index cache: its folder, size and entries; --clear empties it of kz's files."""
+    from kzcli import cache as caching
+
+    folder = caching.private_folder(_warn)
+    removed = caching.clear(folder) if clear and folder is not None else None
+    info = caching.describe(folder)
+    if removed is not None:
+        info["removed"] = len(removed)
+    emit(ctx, views.cache(info), fmt)
 
 
 class ExportFormat(str, Enum):
