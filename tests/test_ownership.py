@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import stat
 import subprocess
+import threading
 import time
 import unicodedata
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kzcli.kbfiles
-from conftest import MINI_KB
+from conftest import MINI_KB, kz_executable, run_in_terminal, run_kz
 from kzcli.cache import cache_root
 from kzcli.errors import ExitCode
 from kzcli.kbfiles import NotRegularFile, TooLarge, read_limited
@@ -399,3 +400,148 @@ def test_kz_cache_shows_and_clears_only_kz_files(kz, tmp_path: Path, monkeypatch
     assert cleared["removed"] == 2
     assert cleared["entries"] == []
     assert [p.name for p in cache.iterdir()] == ["notes.txt"]
+
+
+# --- Export: write to what exists, never swap what is not a regular file ---------------------
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def test_export_dash_writes_json_and_sqlite_to_stdout() -> None:
+    """`-o -` sends JSON, or the SQLite bytes, to stdout (here a pipe)."""
+    done = run_kz("export", "-o", "-")
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert "events" in json.loads(done.stdout)
+    raw = subprocess.run(
+        [kz_executable(), "export", "-f", "sqlite", "-o", "-"], capture_output=True, timeout=60, check=False
+    )
+    assert raw.returncode == ExitCode.OK
+    assert raw.stdout.startswith(SQLITE_MAGIC)
+
+
+def test_export_sqlite_refuses_a_terminal() -> None:
+    """Binary output to a terminal is refused with one line (exit 2) and nothing drawn."""
+    shown = run_in_terminal("export", "-f", "sqlite", "-o", "-")
+    assert "kz: will not write a binary SQLite database to a terminal" in shown
+    assert "SQLite format" not in shown
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_export_into_a_symlink_to_a_device_keeps_both(kz, tmp_path: Path, force: bool) -> None:
+    """`-o LINK` (LINK -> /dev/null), with or without --force, writes into the device; both stay."""
+    link = tmp_path / "out"
+    link.symlink_to("/dev/null")
+    result = kz("export", "-o", str(link), *(["--force"] if force else []))
+    assert result.code == ExitCode.OK, result.stderr
+    assert link.is_symlink()
+    assert os.readlink(link) == "/dev/null"
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_export_force_through_a_link_to_stdout_reaches_stdout(tmp_path: Path) -> None:
+    """`-o LINK --force` with LINK -> /proc/self/fd/1 writes to stdout and leaves the link."""
+    link = tmp_path / "so"
+    link.symlink_to("/proc/self/fd/1")
+    done = run_kz("export", "-o", str(link), "--force")
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert "events" in json.loads(done.stdout)
+    assert os.readlink(link) == "/proc/self/fd/1"
+    raw = subprocess.run(
+        [kz_executable(), "export", "-f", "sqlite", "-o", "/dev/stdout", "--force"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert raw.returncode == ExitCode.OK
+    assert raw.stdout.startswith(SQLITE_MAGIC)
+
+
+def test_export_writes_into_a_fifo_with_a_reader(kz, tmp_path: Path) -> None:
+    """A FIFO is written into (no --force needed) and stays a FIFO."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    deadline = time.time() + 10
+    result = kz("export", "-o", str(fifo))
+    while "no reader" in result.stderr and time.time() < deadline:  # the reader is not there yet
+        time.sleep(0.05)
+        result = kz("export", "-o", str(fifo))
+    reader.join(timeout=10)
+    assert result.code == ExitCode.OK, result.stderr
+    assert "events" in json.loads(received[0])
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_export_to_a_fifo_without_reader_is_refused_not_hung(kz, tmp_path: Path) -> None:
+    """A FIFO nobody reads gets a clear one-line refusal (exit 2) at once."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = kz("export", "-o", str(fifo))
+    assert result.code == ExitCode.USAGE
+    assert result.stderr == f"kz: {fifo} is a FIFO with no reader; start the reader first\n"
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_export_treats_a_dangling_symlink_as_existing(kz, tmp_path: Path, force: bool) -> None:
+    """A dangling symlink is refused (exit 2) and left as it is; its target is not created."""
+    link = tmp_path / "out.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    result = kz("export", "-o", str(link), *(["--force"] if force else []))
+    assert result.code == ExitCode.USAGE
+    assert "symbolic link to a missing file" in result.stderr
+    assert link.is_symlink()
+    assert not (tmp_path / "elsewhere.json").exists()
+
+
+def test_export_refuses_an_existing_file_without_force(kz, tmp_path: Path) -> None:
+    """Without --force an existing file is refused and unchanged; the hint names --force."""
+    target = tmp_path / "kb.json"
+    target.write_text("mine", encoding="utf-8")
+    result = kz("export", "-o", str(target))
+    assert result.code == ExitCode.USAGE
+    assert "pass --force" in result.stderr
+    assert target.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("via_link", [False, True])
+def test_export_force_keeps_the_file_mode_and_the_link(kz, tmp_path: Path, via_link: bool) -> None:
+    """--force overwrites a 0664 file's contents and it stays 0664; a symlink to it stays a symlink."""
+    target = tmp_path / "kb.sqlite"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o664)
+    named = tmp_path / "link.sqlite" if via_link else target
+    if via_link:
+        named.symlink_to(target)
+    result = kz("export", "-f", "sqlite", "-o", str(named), "--force")
+    assert result.code == ExitCode.OK, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o664
+    assert target.read_bytes().startswith(SQLITE_MAGIC)
+    assert named.is_symlink() == via_link
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({target.name, named.name})
+
+
+@pytest.mark.parametrize("fmt", ["json", "sqlite"])
+def test_new_export_file_gets_the_umask_mode(kz, tmp_path: Path, fmt: str) -> None:
+    """A new export file is 0666 less the umask (0644 under 022, 0664 under 002), not 0600."""
+    for mask, expected in ((0o022, 0o644), (0o002, 0o664)):
+        target = tmp_path / f"kb-{mask:o}.{fmt}"
+        old = os.umask(mask)
+        try:
+            assert kz("export", "-f", fmt, "-o", str(target)).code == ExitCode.OK
+        finally:
+            os.umask(old)
+        assert stat.S_IMODE(target.stat().st_mode) == expected
+
+
+def test_export_leaves_only_its_file_and_sweeps_dead_temps(kz, tmp_path: Path) -> None:
+    """No temporary or -journal file stays beside an export; a killed export's temp goes at the next."""
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = out / f".kz-tmp-{_dead_pid()}-0a1b2c.tmp"
+    dead.write_bytes(b"half")
+    other = out / ".thesis.tmp"
+    other.write_text("draft", encoding="utf-8")
+    assert kz("export", "-f", "sqlite", "-o", str(out / "kb.sqlite")).code == ExitCode.OK
+    assert sorted(p.name for p in out.iterdir()) == [".thesis.tmp", "kb.sqlite"]

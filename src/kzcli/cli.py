@@ -655,11 +655,19 @@ def export(
     fmt: Annotated[
         ExportFormat,
         typer.Option(
-            "--format", "-f", case_sensitive=False, help="json (to stdout or -o) or sqlite (needs -o)."
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="json (stdout or -o) or sqlite (needs -o).",
         ),
     ] = ExportFormat.json,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this new file.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it already exists.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this new file, a FIFO or device, or - for stdout."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing regular file's contents (mode kept).")
+    ] = False,
 ) -> None:
     """Export the whole knowledge base as JSON or as an SQLite database."""
     conn = _state(ctx).conn
