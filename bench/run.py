@@ -143,7 +143,7 @@ def main() -> None:
         env = base | {"KZ_CACHE_DIR": str(cache), "KZ_DATA_DIR": str(folder)}
         build_ms, build_rss = run_once([kz, "actor", "actor-7", "-f", "json"], env)
         run_once([kz, "actor", "actor-7", "-f", "json"], env)  # warm-up: the stamp is now trusted
-        index = next(cache.glob("kb-*.sqlite"))
+        index = next(cache.glob("kz-index-*.sqlite"))
         lookups = measure(
             {name: ([kz, *argv], env, None) for name, (argv, _) in SCALE_COMMANDS.items()}, args.runs
         )

@@ -46,7 +46,7 @@ def test_corrupt_cache_file_is_rebuilt(
     """A truncated, garbage or empty cache file is replaced by a fresh build."""
     monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path))
     expected = _titles(kz, MINI_KB)
-    (cached,) = tmp_path.glob("kb-*.sqlite")
+    (cached,) = tmp_path.glob("kz-index-*.sqlite")
     data = cached.read_bytes()
     cached.write_bytes(
         {"truncate": data[: len(data) // 2], "garbage": os.urandom(len(data)), "empty": b""}[damage]
@@ -93,8 +93,8 @@ def test_concurrent_cold_starts_all_succeed(tmp_path: Path) -> None:
     assert [proc.returncode for proc in procs] == [0] * 20
     assert len({out for out, _ in outputs}) == 1
     assert all(err == "" for _, err in outputs)
-    assert list((tmp_path / "cache").glob(".kb-*.tmp")) == []
-    assert len(list((tmp_path / "cache").glob("kb-*.sqlite"))) == 1
+    assert list((tmp_path / "cache").glob(".kz-tmp-*.tmp")) == []
+    assert len(list((tmp_path / "cache").glob("kz-index-*.sqlite"))) == 1
 
 
 def _age(kb: Path, seconds: int = 60) -> None:

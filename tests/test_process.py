@@ -191,7 +191,7 @@ def test_cold_cache_builds_then_warm_reuses(tmp_path: Path) -> None:
     try:
         assert "yaml" in _loaded("timeline")
         assert _loaded("timeline") == []
-        assert len(list((tmp_path / "cache").glob("kb-*.sqlite"))) == 1
+        assert len(list((tmp_path / "cache").glob("kz-index-*.sqlite"))) == 1
     finally:
         for key in env:
             os.environ.pop(key)

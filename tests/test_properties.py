@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 
 from conftest import MINI_KB
 from kzcli.cli import app
+from kzcli.errors import ExitCode
 from kzcli.render import render
 from kzcli.views import Format, timeline
 
@@ -107,3 +110,84 @@ def test_any_search_text_exits_cleanly(text: str) -> None:
 def test_any_from_date_exits_cleanly(value: str) -> None:
     """Any --from value gives exit 0, 1 or 2 and never raises."""
     assert _exit_code("timeline", "--from", value) in (0, 1, 2)
+
+
+# --- Fuzzing: random KB files and random command lines --------------------------------------
+
+_DOCUMENTED_EXITS = {int(code) for code in ExitCode}
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 2**40),
+    st.text(max_size=12),
+    st.sampled_from(["2022-01-05", "no"]),
+)
+_yaml_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+_record_keys = st.sampled_from(["id", "date", "title", "citations", "name", "aliases", "value", "source"])
+_records = st.lists(st.dictionaries(_record_keys, _yaml_values, max_size=5), max_size=3)
+
+
+def _assert_clean(result: object) -> None:
+    """An answer, or a documented exit whose last stderr line is one `kz:` line (or click's usage error)."""
+    code, stderr = result.exit_code, result.stderr  # type: ignore[attr-defined]
+    assert code in _DOCUMENTED_EXITS, (code, stderr)
+    assert "Traceback" not in stderr
+    if code != 0:
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith("kz: ") or (code == ExitCode.USAGE and last.startswith("Error: ")), stderr
+
+
+@given(
+    kind=st.sampled_from(["events", "actors", "places", "figures", "sources", "aliases"]),
+    records=_records,
+    raw=st.one_of(st.none(), st.text(max_size=80)),
+)
+def test_any_yaml_document_as_a_layer_file_exits_cleanly(kind: str, records: object, raw: str | None) -> None:
+    """A random YAML document (or text) as a layer file gives an answer or exit 3, never a traceback."""
+    import yaml
+
+    with tempfile.TemporaryDirectory() as work:
+        layer = Path(work) / "layer"
+        layer.mkdir()
+        text = raw if raw is not None else yaml.safe_dump(records, allow_unicode=True)
+        (layer / f"{kind}.yaml").write_text(text, encoding="utf-8")
+        env = {"KZ_CACHE_DIR": str(Path(work) / "cache")}
+        result = _runner.invoke(
+            app,
+            ["--data-dir", str(MINI_KB), "--with", str(layer), "timeline"],
+            env=env,
+            catch_exceptions=False,
+        )
+        _assert_clean(result)
+
+
+_COMMANDS = [
+    "timeline", "actor", "actors", "place", "places", "figures", "sources", "source", "search", "statements",
+    "brief", "gaps", "schema", "cite", "disputes", "export", "validate", "cache",
+]  # fmt: skip
+_TOKENS = st.one_of(
+    st.sampled_from(
+        [
+            "-f", "json", "tsv", "table", "--from", "--to", "2022-01-05", "--actor", "reyes", "--chart",
+            "--by-source", "--fields", "id,date", "--min-sources", "2", "--strict", "--evidence", "deaths",
+            "--attributed-to", "-n", "0", "--style", "bibtex", "--json-schema", "events", "-o", "-", "--type",
+            "person", "--", "title:x", "--casualties", "--metric", "--clear",
+        ]
+    ),
+    st.text(max_size=10),
+)  # fmt: skip
+
+
+@given(command=st.sampled_from(_COMMANDS), args=st.lists(_TOKENS, max_size=5))
+def test_any_command_line_exits_cleanly(command: str, args: list[str]) -> None:
+    """Random arguments to every command give an answer or a documented exit, never a traceback."""
+    if command == "cache" and "--clear" in args:
+        args = [a for a in args if a != "--clear"]  # the shared test cache stays
+    if command == "export":
+        args = [a for a in args if a not in ("-o", "--output")]  # never write files from a fuzzer
+    result = _runner.invoke(app, ["--data-dir", str(MINI_KB), command, *args], catch_exceptions=False)
+    _assert_clean(result)

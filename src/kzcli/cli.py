@@ -68,7 +68,7 @@ class State:
         if self._conn is None:
             shown = build_progress(sys.stderr) if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
             with shown as progress:
-                self._conn = open_index(self.folders, progress)
+                self._conn = open_index(self.folders, progress, warn=_warn)
         return self._conn
 
 
@@ -79,6 +79,10 @@ def _state(ctx: typer.Context) -> State:
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    _say(f"kz: warning: {message}")
 
 
 def _fail(exc: KzError) -> NoReturn:
@@ -638,7 +642,7 @@ def gaps(
 
 def _paragraphs_by_source(sources: list[dict[str, Any]], folder: Path) -> dict[str, list[str]]:
     """Each source's paragraphs, from the text in `folder` whose sha256 the source records."""
-    texts = source_texts(folder)
+    texts, _unreadable = source_texts(folder)  # an unreadable file shows as the source it should be
     missing = [s["id"] for s in sources if s["sha256"] not in texts]
     if missing:
         raise BadUsage(f"--sources-dir: no file in {folder} has the fingerprint of {', '.join(missing)}")
@@ -707,6 +711,26 @@ def disputes(
     emit(ctx, views.disputes(found, queries.source_docs(conn), evidence), fmt, fields)
 
 
+@app.command()
+@handles_errors
+def cache(
+    ctx: typer.Context,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove kz's own files from the cache folder (nothing else).")
+    ] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """The index cache: its folder, size and entries; --clear empties it of kz's files."""
+    from kzcli import cache as caching
+
+    folder = caching.private_folder(_warn)
+    removed = caching.clear(folder) if clear and folder is not None else None
+    info = caching.describe(folder)
+    if removed is not None:
+        info["removed"] = len(removed)
+    emit(ctx, views.cache(info), fmt)
+
+
 class ExportFormat(str, Enum):
     """Whole-KB export formats."""
 
@@ -721,11 +745,19 @@ def export(
     fmt: Annotated[
         ExportFormat,
         typer.Option(
-            "--format", "-f", case_sensitive=False, help="json (to stdout or -o) or sqlite (needs -o)."
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="json (stdout or -o) or sqlite (needs -o).",
         ),
     ] = ExportFormat.json,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this new file.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it already exists.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this new file, a FIFO or device, or - for stdout."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing regular file's contents (mode kept).")
+    ] = False,
 ) -> None:
     """Export the whole knowledge base as JSON or as an SQLite database."""
     conn = _state(ctx).conn

@@ -13,13 +13,22 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from kzcli import __version__
+from kzcli.cache import (
+    INDEX_PREFIX,
+    STAMP_PREFIX,
+    WarnFn,
+    no_warning,
+    private_folder,
+    prune,
+    touch,
+    trusted_file,
+)
 from kzcli.kbfiles import (
     KBFiles,
     ProgressFn,
@@ -66,18 +75,6 @@ CREATE INDEX dispute_members_by_record ON dispute_members(record_id);
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def cache_root() -> Path:
-    """KZ_CACHE_DIR, else the platform's per-user cache folder."""
-    override = os.environ.get("KZ_CACHE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "kz" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "kz"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kz"
-
-
 def _intact(path: Path) -> bool:
     """Cheap check that a cache file is a whole SQLite database, not a truncated one."""
     try:
@@ -93,8 +90,8 @@ def _intact(path: Path) -> bool:
     return size == page_size * int.from_bytes(header[28:32], "big")
 
 
-def _open_cached(path: Path, fingerprint: str) -> sqlite3.Connection | None:
-    if not _intact(path):
+def _open_cached(path: Path, fingerprint: str, warn: WarnFn = no_warning) -> sqlite3.Connection | None:
+    if not trusted_file(path, warn) or not _intact(path):
         return None
     # immutable: the file is never written after its rename, so SQLite may skip locking.
     conn = sqlite3.connect(f"file:{quote(path.as_posix())}?mode=ro&immutable=1", uri=True)
@@ -129,8 +126,10 @@ def _build_code_key() -> str:
 RACY_NS = 2_000_000_000
 
 
-def _stamped_fingerprint(stamp: Path, now: dict[str, list[int]]) -> str | None:
+def _stamped_fingerprint(stamp: Path, now: dict[str, list[int]], warn: WarnFn) -> str | None:
     """The fingerprint recorded for files whose size, times and inode are unchanged, if trustworthy."""
+    if not trusted_file(stamp, warn):
+        return None
     try:
         recorded = json.loads(stamp.read_text(encoding="utf-8"))
         if recorded["files"] != now:
@@ -147,33 +146,60 @@ def _write_stamp(stamp: Path, files: dict[str, list[int]], fingerprint: str) -> 
     from kzcli.atomic import replaced_atomically  # only runs when the KB was read in full anyway
 
     record = {"files": files, "fingerprint": fingerprint, "written_ns": time.time_ns()}
-    with contextlib.suppress(OSError):
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        with replaced_atomically(stamp) as temp:
-            temp.write_text(json.dumps(record), encoding="utf-8")
+    with contextlib.suppress(OSError), replaced_atomically(stamp) as temp:
+        temp.write_text(json.dumps(record), encoding="utf-8")
 
 
-def open_index(folders: list[Path] | None = None, progress: ProgressFn = no_progress) -> sqlite3.Connection:
-    """A read-only connection to the index of the KB in `folders` (the bundled KB by default)."""
+def open_index(
+    folders: list[Path] | None = None, progress: ProgressFn = no_progress, warn: WarnFn = no_warning
+) -> sqlite3.Connection:
+    """A read-only connection to the index of the KB in `folders` (the bundled KB by default).
+
+    `warn` hears, in one line each, about cache files or folders ignored as untrusted.
+    """
     folders = folders or [bundled_data_dir()]
     paths = [locate_kb(folder) for folder in folders]
-    root = cache_root()
+    warn = _once(warn)
+    root = private_folder(warn)
     where = "\0".join(str(folder.resolve()) for folder in folders)
     folder_key = hashlib.sha256(where.encode()).hexdigest()[:12]
     code_key = _build_code_key()
-    stamp = root / f"stamp-{folder_key}.json"
     before = signature(paths)
-    quick = _stamped_fingerprint(stamp, before)
-    if quick is not None:
-        conn = _open_cached(root / f"kb-{folder_key}-{quick[:24]}-{code_key}.sqlite", quick)
-        if conn is not None:
-            return conn
+    if root is not None:
+        stamp = root / f"{STAMP_PREFIX}{folder_key}.json"
+        quick = _stamped_fingerprint(stamp, before, warn)
+        if quick is not None:
+            path = root / f"{INDEX_PREFIX}{folder_key}-{quick[:24]}-{code_key}.sqlite"
+            conn = _open_cached(path, quick, warn)
+            if conn is not None:
+                touch(path)
+                return conn
     kb = read_kb(folders)
+    if root is None:
+        return _build(kb, None, progress)
     _write_stamp(stamp, before, kb.fingerprint)
-    path = root / f"kb-{folder_key}-{kb.fingerprint[:24]}-{code_key}.sqlite"
-    conn = _open_cached(path, kb.fingerprint)
+    path = root / f"{INDEX_PREFIX}{folder_key}-{kb.fingerprint[:24]}-{code_key}.sqlite"
+    conn = _open_cached(path, kb.fingerprint, warn)
     if conn is not None:
+        touch(path)
         return conn
+    return _build(kb, path, progress)
+
+
+def _once(warn: WarnFn) -> WarnFn:
+    """`warn`, saying each distinct message at most once."""
+    said: set[str] = set()
+
+    def once(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            warn(message)
+
+    return once
+
+
+def _build(kb: KBFiles, path: Path | None, progress: ProgressFn) -> sqlite3.Connection:
+    """Compile the KB; write it to `path` (None: keep it in memory) and open it read-only."""
     # compile imports yaml and pydantic (via validate): only a cold cache pays for them.
     from kzcli.compile import compile_kb
     from kzcli.gcpause import collector_paused
@@ -181,12 +207,13 @@ def open_index(folders: list[Path] | None = None, progress: ProgressFn = no_prog
     with collector_paused():
         rows = compile_kb(kb, progress)
         progress("writing the index", 0, 1)
+        if path is None:
+            return _in_memory(kb, rows)
         try:
-            root.mkdir(parents=True, exist_ok=True)
             _write_atomically(path, kb, rows)
         except (OSError, sqlite3.Error):
             return _in_memory(kb, rows)
-    _remove_stale(root, folder_key, keep=path)
+    _remove_stale(path)
     # None if replaced under us by something that is not ours: still answer.
     return _open_cached(path, kb.fingerprint) or _in_memory(kb, rows)
 
@@ -212,16 +239,14 @@ def _write_atomically(path: Path, kb: KBFiles, rows: dict[str, list[tuple[Any, .
             conn.close()
 
 
-def _remove_stale(root: Path, folder_key: str, keep: Path) -> None:
-    """Best effort: drop older indexes of the same folder and abandoned temp files."""
-    for old in root.glob(f"kb-{folder_key}-*.sqlite"):
-        if old != keep:
+def _remove_stale(keep: Path) -> None:
+    """Best effort: drop older indexes of the same KB folders, then prune the cache (kz's files only)."""
+    folder_key = keep.name.removeprefix(INDEX_PREFIX).split("-", 1)[0]
+    for old in keep.parent.glob(f"{INDEX_PREFIX}{folder_key}-*.sqlite"):
+        if old != keep and trusted_file(old):
             with contextlib.suppress(OSError):
                 old.unlink()
-    for temp in root.glob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            if time.time() - temp.stat().st_mtime > 3600:
-                temp.unlink()
+    prune(keep.parent, keep)
 
 
 def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
@@ -235,7 +260,7 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any,
     meta = {
         "fingerprint": kb.fingerprint,
         "kz_version": __version__,
-        "folders": json.dumps([str(folder) for folder in kb.folders]),
+        "folders": json.dumps([str(folder.resolve()) for folder in kb.folders]),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,16 +80,59 @@ def locate_kb(folder: Path) -> dict[str, Path]:
     paths = {kind: folder / f"{kind}.yaml" for kind in KINDS if f"{kind}.yaml" in names}
     for kind, path in list(paths.items()):
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                problems.append(f"{path}:1: file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            info = path.stat()  # follows symlinks, never opens: a FIFO cannot block here
         except OSError as exc:
             problems.append(f"{path}:1: cannot read file ({exc.strerror})")
             del paths[kind]
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(f"{path}: not a regular file")
+            del paths[kind]
+        elif info.st_size > MAX_FILE_BYTES:
+            problems.append(_too_large(path))
     if not paths and not problems:
         problems.append(f"{folder}: no knowledge-base files ({expected})")
     if problems:
         raise InvalidKB(problems)
     return paths
+
+
+def _too_large(path: Path) -> str:
+    return f"{path}:1: file is larger than {MAX_FILE_BYTES // 2**20} MiB"
+
+
+class NotRegularFile(OSError):
+    """A path that names a device, FIFO, socket or folder rather than a regular file."""
+
+
+class TooLarge(OSError):
+    """A file that holds more bytes than the limit allows."""
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), refusing more than `limit`.
+
+    Opened non-blocking and checked with fstat before any read, so a FIFO or device
+    swapped in after a stat is refused rather than hung on or read without end; the
+    limit applies to the bytes actually read, not to what stat reported.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(f"{path}: not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(limit + 1 - size, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"{path}: more than {limit} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def signature(folders: list[dict[str, Path]]) -> dict[str, list[int]]:
@@ -109,7 +153,13 @@ def read_kb(folders: list[Path]) -> KBFiles:
     for layer, folder in enumerate(folders):
         for kind, path in locate_kb(folder).items():
             try:
-                data = path.read_bytes()
+                data = read_limited(path, MAX_FILE_BYTES)
+            except NotRegularFile:
+                problems.append(f"{path}: not a regular file")
+                continue
+            except TooLarge:
+                problems.append(_too_large(path))
+                continue
             except OSError as exc:
                 problems.append(f"{path}:1: cannot read file ({exc.strerror})")
                 continue
@@ -130,14 +180,22 @@ def layer_folders(base: Path | None, extra: list[Path]) -> list[Path]:
     return folders
 
 
-def source_texts(folder: Path) -> dict[str, str]:
-    """Every file in a folder of source texts, by the sha256 of its bytes (how sources.yaml names them)."""
+def source_texts(folder: Path) -> tuple[dict[str, str], list[str]]:
+    """Every file in a folder of source texts, by the sha256 of its bytes (how sources.yaml names them).
+
+    Also returns a line for each file that could not be read; a missing folder raises InvalidKB.
+    """
     texts: dict[str, str] = {}
+    unreadable: list[str] = []
     try:
         files = sorted(p for p in folder.iterdir() if p.is_file())
     except OSError as exc:
         raise InvalidKB([f"{folder}: cannot read sources folder ({exc.strerror})"]) from None
     for path in files:
-        data = path.read_bytes()
+        try:
+            data = read_limited(path, MAX_FILE_BYTES)
+        except OSError as exc:
+            unreadable.append(f"{path}: cannot read source text ({exc.strerror or exc})")
+            continue
         texts.setdefault(hashlib.sha256(data).hexdigest(), data.decode("utf-8", "replace"))
-    return texts
+    return texts, unreadable

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from kzcli.errors import BadUsage, NoMatch
-from kzcli.textnorm import name_key
+from kzcli.textnorm import clean_text, name_key
 from kzcli.wording import dated, event_date, figure_value
 
 Record = dict[str, Any]
@@ -29,7 +29,7 @@ def _docs(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
 def resolve(conn: sqlite3.Connection, kind: str, query: str) -> str:
     """The one id that `query` names (by id, name or alias); NoMatch otherwise."""
     exact = conn.execute(
-        f"SELECT id FROM {KIND_TABLES[kind]} WHERE id = ?", (query.strip().lower(),)
+        f"SELECT id FROM {KIND_TABLES[kind]} WHERE id = ?", (clean_text(query).strip().lower(),)
     ).fetchone()
     if exact:
         return str(exact[0])
@@ -185,6 +185,9 @@ def source_detail(conn: sqlite3.Connection, source_id: str) -> Record:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# FTS5 reads `name:` before a word as a column filter; kz's search has no columns to filter.
+_COLUMN_FILTER = re.compile(r"(?:^|(?<=[\s(\"+-]))([^\W\d_]\w*):(?=[\w\"(])")
+MAX_SEARCH_WORDS = 64
 
 
 # bm25 is computed for every row a query ranks. A word found in most of a very
@@ -200,10 +203,19 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
     Also returns how many matches were ranked when the matches were too many to
     rank them all (None when every match was ranked).
     """
+    text = clean_text(text)
+    column = _COLUMN_FILTER.search(text)
+    if column:
+        raise BadUsage(
+            f"search: {column.group(1)[:30]!r}: column filters (NAME:word) are not supported;"
+            " search for the words alone"
+        )
     words = _WORD.findall(text)
     if not words:
         raise BadUsage("search: give at least one word (letters or digits)")
-    query = " ".join(f'"{w}"*' for w in words[:32])
+    if len(words) > MAX_SEARCH_WORDS:
+        raise BadUsage(f"search: at most {MAX_SEARCH_WORDS} words ({len(words)} given); use fewer words")
+    query = " ".join(f'"{w}"*' for w in words)
     bound = conn.execute(
         "SELECT rowid FROM search WHERE search MATCH ? LIMIT 1 OFFSET ?", (query, RANKED_AT_MOST)
     ).fetchone()
@@ -299,6 +311,7 @@ def export(conn: sqlite3.Connection, kb: Record) -> Record:
 def completions(conn: sqlite3.Connection, kind: str, prefix: str) -> list[str]:
     """Ids of a kind starting with `prefix`, for shell completion."""
     table = KIND_TABLES[kind]
+    prefix = clean_text(prefix)
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = conn.execute(
         f"SELECT id FROM {table} WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200", (escaped + "%",)

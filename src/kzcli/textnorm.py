@@ -30,15 +30,30 @@ _CYRILLIC = str.maketrans(
 _ZH = re.compile(r"zh")
 
 
+def clean_text(text: str) -> str:
+    """Typed or stored text in one canonical form, before any lookup, match or transliteration.
+
+    NFKC composes what NFD splits (Cyrillic й must not become и plus a breve before the
+    table above sees it) and folds compatibility forms (full-width letters, ligatures);
+    invisible format characters (ZWJ, ZWNJ, ZWSP, word joiner, bidi marks, embeddings,
+    overrides and isolates, soft hyphen, BOM: Unicode category Cf) are removed.
+    """
+    composed = unicodedata.normalize("NFKC", text)
+    if composed.isascii():
+        return composed
+    return "".join(ch for ch in composed if unicodedata.category(ch) != "Cf")
+
+
 def name_key(text: str) -> str:
     """Fold case, accents, punctuation, script and transliteration variants of a name.
 
     'Kassym-Jomart' and 'Қасым-Жомарт' -> 'kasym jomart'; 'Tokayev', 'Tokaev',
-    'Токаев' and 'Тоқаев' -> 'tokaev'. Cyrillic is romanised first; then the folds
+    'Токаев' and 'Тоқаев' -> 'tokaev'. The text is cleaned (clean_text) and Cyrillic
+    romanised first; then the folds
     (zh as j, a 'y' glide between vowels, doubled letters) cover where Latin
     spellings of Kazakh and Russian names most often differ.
     """
-    romanised = text.casefold().translate(_CYRILLIC)
+    romanised = unicodedata.normalize("NFKC", clean_text(text).casefold()).translate(_CYRILLIC)
     decomposed = unicodedata.normalize("NFKD", romanised)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     folded = _GLIDE_Y.sub("", _DOUBLED.sub(r"\1", _ZH.sub("j", stripped)))

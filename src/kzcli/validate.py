@@ -235,10 +235,11 @@ def _scope_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None
 
 def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sources_dir: Path) -> None:
     try:
-        by_hash = source_texts(sources_dir)
+        by_hash, unreadable = source_texts(sources_dir)
     except InvalidKB as exc:
         check.problems += exc.problems
         return
+    check.problems += unreadable
     paragraphs: dict[str, list[str]] = {}
     for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True):
         text = by_hash.get(source["sha256"])

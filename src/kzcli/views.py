@@ -683,3 +683,21 @@ def select_fields(view: View, wanted: list[str]) -> View:
     ]
     flat = Table(wanted, rows)
     return View(data, [flat], flat, notes=view.notes)
+
+
+def cache(info: Record) -> View:
+    """`kz cache`: the cache folder, its size, and each of kz's files in it."""
+    entries = info["entries"]
+    human = Table(
+        ["File", "Kind", "Bytes", "Last used", "Knowledge-base folders"],
+        [[e["file"], e["kind"], f"{e['size']:,}", e["used"], ", ".join(e["folders"] or [])] for e in entries],
+    )
+    flat = Table(
+        ["file", "kind", "size", "used", "folders"],
+        [[e["file"], e["kind"], str(e["size"]), e["used"], _join(e["folders"] or [])] for e in entries],
+    )
+    where = info["path"] or "none usable (indexes are built in memory)"
+    notes = [f"Cache folder: {where}; {len(entries)} files, {info['size']:,} bytes."]
+    if "removed" in info:
+        notes.append(f"Removed {info['removed']} files.")
+    return View(info, [human], flat, notes=notes)

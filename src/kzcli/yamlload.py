@@ -198,7 +198,10 @@ def _load_parts(parts: list[tuple[int, str]], parallel: bool) -> list[Any] | Non
 
     # The worker's items are pickled back and unpickled here, so it gets the smaller share.
     half = len(parts) * 3 // 5
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         later = pool.submit(_load_run, parts[half:])
         first = _load_run(parts[:half])
         try:
@@ -209,6 +212,27 @@ def _load_parts(parts: list[tuple[int, str]], parallel: bool) -> list[Any] | Non
         return None
     first.extend(second)
     return first
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked worker: ask Linux to SIGKILL this process when its parent dies, by any signal.
+
+    Without it, a worker whose parent was killed stays blocked on a pipe write for ever.
+    The parent may already have died before the request was made, hence the check after it.
+    """
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _item_parts(text: str) -> list[tuple[int, str]] | None:
