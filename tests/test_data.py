@@ -243,3 +243,14 @@ def test_casualty_table_says_plainly_that_death_tolls_disagree(kz) -> None:
         in table
     )
     assert "part: deaths (security forces) — 19 (MJPS, by 2022-01-11) · 16 (CC) — differs:" in table
+
+
+def test_a_quoted_speaker_keeps_their_words_shown_by_default(kz) -> None:
+    """Lukashenko's “at the gates” stays in his words, in the statement and in the Quoted column."""
+    rows = {
+        r["id"]: r for r in json.loads(kz("statements", "--attributed-to", "lukashenko", "-f", "json").stdout)
+    }
+    assert "“at the gates”" in rows["lukashenko-nato-at-the-gates"]["summary"]
+    table = kz("statements", "--attributed-to", "lukashenko", "-f", "table", env={"COLUMNS": "200"}).stdout
+    assert "Quoted" in table.splitlines()[0]
+    assert "“at the gates”" in table

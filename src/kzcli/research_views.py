@@ -12,6 +12,7 @@ from kzcli.views import (
     cell_text,
     legend,
     mark_text,
+    quoted_words,
     role_text,
     source_keys,
 )
@@ -150,20 +151,22 @@ def statements(docs: list[Record], sources: list[Record]) -> View:
         return f"{doc['actor_name']}, via {reported}"
 
     human = Table(
-        ["Date", "Statement", "Attributed to"], [[d["date"] or "", d["summary"], via(d)] for d in docs]
+        ["Date", "Statement", "Quoted", "Attributed to"],
+        [[d["date"] or "", d["summary"], quoted_words(d["citations"]), via(d)] for d in docs],
     )
     if any(d.get("disputes") for d in docs):
         human.columns.append("Dispute")
         for row, doc in zip(human.rows, docs, strict=True):
             row.append(mark_text(doc))
     flat = Table(
-        ["id", "date", "actor", "summary", "sources", "dispute"],
+        ["id", "date", "actor", "summary", "quoted", "sources", "dispute"],
         [
             [
                 d["id"],
                 d["date"] or "",
                 d["actor"],
                 d["summary"],
+                quoted_words(d["citations"]),
                 "; ".join(dict.fromkeys(c["source"] for c in d["citations"])),
                 "; ".join(m["id"] for m in d.get("disputes", [])),
             ]

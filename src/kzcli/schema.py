@@ -80,6 +80,7 @@ Metric = Literal[
     "troops",
     "aircraft",
     "protesters",
+    "alleged_infiltrators",
     "price_change",
     "wealth",
     "population",

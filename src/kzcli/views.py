@@ -5,6 +5,7 @@ No I/O and no rich here: render.py draws a View in the chosen format.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -133,6 +134,15 @@ def _with_marks(table: Table, docs: list[Record]) -> list[str]:
         row.append(cell)
     listed = [f"[{n}] {MARKS[verdicts[i]]} {i} ({verdicts[i]})" for i, n in numbers.items()]
     return ["Disputes (kz disputes explains each): " + "  ".join(listed), MARK_LEGEND]
+
+
+_QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"|(?<!\w)'([^']+)'(?!\w)")
+
+
+def quoted_words(citations: list[Record]) -> str:
+    """The words a source quotes (“…” or '…') in a record's excerpts, kept as printed."""
+    spans = [next(g for g in m.groups() if g) for c in citations for m in _QUOTED.finditer(c["excerpt"])]
+    return "; ".join(f"“{span}”" for span in dict.fromkeys(spans))
 
 
 def left_out_note(count: int, noun: str, flag: str) -> list[str]:
@@ -277,8 +287,16 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
     statements = doc.get("statements", [])
     if statements:
         table = Table(
-            ["Date", "Statement", "Sources"],
-            [[s["date"] or "", s["summary"], _cite_keys(s["citations"], keys)] for s in statements],
+            ["Date", "Statement", "Quoted", "Sources"],
+            [
+                [
+                    s["date"] or "",
+                    s["summary"],
+                    quoted_words(s["citations"]),
+                    _cite_keys(s["citations"], keys),
+                ]
+                for s in statements
+            ],
             title="Statements",
         )
         if any(st.get("disputes") for st in statements):
