@@ -33,7 +33,7 @@ from synth import synthesise  # noqa: E402  (bench/ is not a package)
 
 # Runs kz's entry point with the parallel YAML loader switched on for small files.
 PRELUDE = (
-    "import sys, kzcli.yamlload as y; y.PART_THRESHOLD = y.PARALLEL_THRESHOLD = 1; y.ITEMS_PER_PART = 50; "
+    "import sys, kzcli.kb.yamlload as y; y.PART_THRESHOLD = y.PARALLEL_THRESHOLD = 1; y.ITEMS_PER_PART = 50; "
     "sys.argv[0] = 'kz'; from kzcli.cli import main; main()"
 )
 OWN_FILES = ("kz-index-", "kz-stamp-")

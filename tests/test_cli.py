@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI_KB, retitle_event
-from kzcli import queries
-from kzcli.cli import _command_name, app
+from kzcli.ask import lookups as queries
+from kzcli.cli.app import _command_name, app
 from kzcli.errors import ExitCode
 
 MINI = ("--data-dir", str(MINI_KB))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import kzcli.index
-import kzcli.kbfiles
+import kzcli.index.store
+import kzcli.kb.files
 from conftest import MINI_KB, kz_executable, retitle_event, run_kz
 from kzcli.errors import ExitCode
 
@@ -56,7 +56,7 @@ def test_oversized_file_is_refused_with_a_size_message(
     kz, mini_kb: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file over the size cap is refused before it is read (cap lowered here to keep the test fast)."""
-    monkeypatch.setattr(kzcli.kbfiles, "MAX_FILE_BYTES", 200)
+    monkeypatch.setattr(kzcli.kb.files, "MAX_FILE_BYTES", 200)
     result = kz("--data-dir", str(mini_kb), "validate")
     assert result.code == ExitCode.INVALID_KB
     assert "file is larger than" in result.stderr
@@ -233,7 +233,7 @@ def test_full_disk_while_caching_falls_back_to_memory(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(kzcli.index, "_write_atomically", disk_full)
+    monkeypatch.setattr(kzcli.index.store, "_write_atomically", disk_full)
     result = kz(*MINI, "timeline", "-f", "json")
     assert result.code == ExitCode.OK
     assert len(json.loads(result.stdout)) == 3

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import kzcli.index
+import kzcli.index.store
 from conftest import MINI_KB, kz_executable
 
 pytestmark = pytest.mark.hostile
@@ -112,7 +112,7 @@ def test_unchanged_files_are_not_reread(kz, mini_kb: Path, monkeypatch: pytest.M
     def no_reading(folder: Path) -> None:
         raise AssertionError(f"read {folder} although nothing changed")
 
-    monkeypatch.setattr(kzcli.index, "read_kb", no_reading)
+    monkeypatch.setattr(kzcli.index.store, "read_kb", no_reading)
     assert _titles(kz, mini_kb) == expected
 
 

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import kzcli.kbfiles
+import kzcli.kb.files
 from conftest import MINI_KB, kz_executable, run_in_terminal, run_kz
-from kzcli.cache import cache_root
+from kzcli.index.cache import cache_root
 from kzcli.errors import ExitCode
-from kzcli.kbfiles import NotRegularFile, TooLarge, read_limited
+from kzcli.kb.files import NotRegularFile, TooLarge, read_limited
 from kzcli.textnorm import name_key
 
 pytestmark = pytest.mark.hostile
@@ -76,7 +76,7 @@ def test_file_grown_past_the_limit_after_locate_is_refused(
     kz, mini_kb: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file that passes the stat check but holds more than the limit when read is still refused."""
-    original = kzcli.kbfiles.locate_kb
+    original = kzcli.kb.files.locate_kb
 
     def locate_then_grow(folder: Path) -> dict[str, Path]:
         found = original(folder)
@@ -85,8 +85,8 @@ def test_file_grown_past_the_limit_after_locate_is_refused(
                 grow.write("#" * 5000 + "\n")
         return found
 
-    monkeypatch.setattr(kzcli.kbfiles, "MAX_FILE_BYTES", 4000)
-    monkeypatch.setattr(kzcli.kbfiles, "locate_kb", locate_then_grow)
+    monkeypatch.setattr(kzcli.kb.files, "MAX_FILE_BYTES", 4000)
+    monkeypatch.setattr(kzcli.kb.files, "locate_kb", locate_then_grow)
     result = kz("--data-dir", str(mini_kb), "validate")
     assert result.code == ExitCode.INVALID_KB
     assert "places.yaml:1: file is larger than" in result.stderr

@@ -144,7 +144,7 @@ try:
 except SystemExit:
     pass
 finally:
-    watched = ("yaml", "rich", "kzcli.schema", "kzcli.validate", "kzcli.compile")
+    watched = ("yaml", "rich", "kzcli.kb.schema", "kzcli.kb.validate", "kzcli.index.compile")
     heavy = sorted(m for m in watched if m in sys.modules)
     print("LOADED:" + ",".join(heavy), file=sys.stderr)
 """

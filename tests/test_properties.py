@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from conftest import MINI_KB
 from kzcli.cli import app
 from kzcli.errors import ExitCode
-from kzcli.render import render
-from kzcli.views import Format, timeline
+from kzcli.show.render import render
+from kzcli.show.views import Format, timeline
 
 pytestmark = pytest.mark.hostile
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from kzcli import yamlload
-from kzcli.yamlload import LoadError, load_yaml
+from kzcli.kb import yamlload
+from kzcli.kb.yamlload import LoadError, load_yaml
 
 pytestmark = pytest.mark.hostile
 

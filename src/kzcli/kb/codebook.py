@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kzcli.errors import BadUsage
-from kzcli.kbfiles import KINDS
-from kzcli.schema import MODELS
+from kzcli.kb.files import KINDS
+from kzcli.kb.schema import MODELS
 
 SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from kzcli.research import CLAIM_FIELDS, Record
-from kzcli.textnorm import wrap_words
-from kzcli.views import (
+from kzcli.ask.summaries import CLAIM_FIELDS, Record
+from kzcli.show.views import (
     MARKS,
     Table,
     View,
@@ -16,6 +15,7 @@ from kzcli.views import (
     role_text,
     source_keys,
 )
+from kzcli.textnorm import wrap_words
 from kzcli.wording import event_date
 
 

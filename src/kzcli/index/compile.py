@@ -14,9 +14,9 @@ from typing import Any
 from kzcli.compare import date_span, every_comparison, in_dispute
 from kzcli.compare import marks as mark_map
 from kzcli.dates import date_range, precision
-from kzcli.kbfiles import KBFiles, ProgressFn, no_progress
+from kzcli.kb.files import KBFiles, ProgressFn, no_progress
+from kzcli.kb.validate import KnowledgeBase, validate
 from kzcli.textnorm import name_key
-from kzcli.validate import KnowledgeBase, validate
 from kzcli.wording import figure_value
 
 _TIME_ORDER = {None: 0, "morning": 1, "afternoon": 2, "evening": 3, "night": 4}

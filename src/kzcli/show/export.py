@@ -20,11 +20,12 @@ import stat
 import sys
 from pathlib import Path
 
-from kzcli import __version__, queries
-from kzcli.cache import TEMP_PREFIX, abandoned_temp, kz_files
+from kzcli import __version__
+from kzcli.ask import lookups as queries
+from kzcli.atomic import TEMP_PREFIX, abandoned_temp, kz_temps
 from kzcli.errors import BadUsage
-from kzcli.index import meta
-from kzcli.render import to_json as dumps
+from kzcli.index.store import meta
+from kzcli.show.render import to_json as dumps
 
 STDOUT = Path("-")
 
@@ -156,7 +157,7 @@ def _written_temp(folder: Path, data: bytes, like: os.stat_result | None) -> Pat
 
 def _sweep(folder: Path) -> None:
     """Remove temporaries that a killed kz left in `folder` (kz's names, the user's, writer gone)."""
-    for path in kz_files(folder):
+    for path in kz_temps(folder):
         if abandoned_temp(path):
             with contextlib.suppress(OSError):
                 path.unlink()

@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzcli.errors import InvalidKB
-from kzcli.kbfiles import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
-from kzcli.schema import MODELS
+from kzcli.kb.files import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
+from kzcli.kb.schema import MODELS
+from kzcli.kb.yamlload import LineDict, LoadError, load_yaml
 from kzcli.textnorm import excerpt_key, split_paragraphs
-from kzcli.yamlload import LineDict, LoadError, load_yaml
 
 
 @dataclass

@@ -56,10 +56,11 @@ class KBFiles:
 
 def bundled_data_dir() -> Path:
     """The KB shipped in the wheel, or the repo's data/ when run from a checkout."""
-    packaged = Path(__file__).resolve().parent / "data"
+    package = Path(__file__).resolve().parents[1]  # kzcli/, where the wheel puts data/
+    packaged = package / "data"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "data"
+    return package.parents[1] / "data"
 
 
 def locate_kb(folder: Path) -> dict[str, Path]:

@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kzcli.atomic import TEMP_PREFIX, abandoned_temp, owned_by_user
+
 INDEX_PREFIX = "kz-index-"
 STAMP_PREFIX = "kz-stamp-"
-TEMP_PREFIX = ".kz-tmp-"
 # Indexes unused this long are pruned; a use refreshes the mtime at most once a day.
 UNUSED_DAYS = 30
 TOUCH_AFTER_S = 24 * 3600
 # A temporary whose writer cannot be seen (another pid namespace) is removed after this long.
-ORPHAN_TEMP_S = 3600
 
 # Names kz 0.1 gave its files before the prefix: matched exactly, so they are pruned too.
 _LEGACY = re.compile(r"kb-[0-9a-f]{12}-[0-9a-f]{24}-[0-9a-f]{8}\.sqlite|stamp-[0-9a-f]{12}\.json")
@@ -147,42 +147,6 @@ def touch(path: Path) -> None:
             os.utime(path)
 
 
-def _pid_of_temp(name: str) -> int | None:
-    digits = name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
-    return int(digits) if digits.isdigit() else None
-
-
-def _writer_alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _owned(path: Path) -> bool:
-    uid = _uid()
-    try:
-        return uid is None or path.lstat().st_uid == uid
-    except OSError:
-        return False
-
-
-def abandoned_temp(path: Path) -> bool:
-    """A kz temporary of this user whose writing process is gone (or that is over an hour old)."""
-    if not path.name.startswith(TEMP_PREFIX) or not path.name.endswith(".tmp") or not _owned(path):
-        return False
-    try:
-        age = time.time() - path.lstat().st_mtime
-    except OSError:
-        return False
-    return age > ORPHAN_TEMP_S or not _writer_alive(_pid_of_temp(path.name))
-
-
 def kz_files(folder: Path) -> Iterator[Path]:
     """kz's own files in `folder`, by name: indexes, stamps and temporaries. Nothing else."""
     try:
@@ -249,7 +213,7 @@ def prune(folder: Path, keep: Path | None = None) -> list[Path]:
             doomed = _stale_index(path, now)
         elif _LEGACY.fullmatch(name):  # an older kz may still use them: only when long unused
             doomed = _unused(path, now)
-        if doomed and _owned(path) and _remove(path):
+        if doomed and owned_by_user(path) and _remove(path):
             removed.append(path)
     keys = {p.name.removeprefix(INDEX_PREFIX).split("-", 1)[0] for p in kz_files(folder)}
     keys |= {keep.name.removeprefix(INDEX_PREFIX).split("-", 1)[0]} if keep else set()
@@ -263,7 +227,7 @@ def prune(folder: Path, keep: Path | None = None) -> list[Path]:
 def clear(folder: Path) -> list[Path]:
     """Remove every kz file of this user in the folder, except temporaries a live kz is writing."""
     live = [p for p in kz_files(folder) if p.name.startswith(TEMP_PREFIX) and not abandoned_temp(p)]
-    return [p for p in kz_files(folder) if p not in live and _owned(p) and _remove(p)]
+    return [p for p in kz_files(folder) if p not in live and owned_by_user(p) and _remove(p)]
 
 
 def describe(folder: Path | None) -> dict[str, Any]:

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from kzcli.show.views import Format, Table, View
 from kzcli.textnorm import inert
-from kzcli.views import Format, Table, View
 
 # C1 controls, format characters (bidi overrides, zero-width) and line separators:
 # legal inside JSON strings, but escaped so no terminal or editor acts on them.

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from kzcli.gcpause import collector_paused
+from kzcli.kb.gcpause import collector_paused
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -10,10 +10,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from kzcli.ask.summaries import CLAIM_FIELDS, Record
 from kzcli.compare import date_in_dispute
-from kzcli.research import CLAIM_FIELDS, Record
+from kzcli.show.views import Table, View, cell_text, source_keys
 from kzcli.textnorm import wrap_words
-from kzcli.views import Table, View, cell_text, source_keys
 
 # Qualifiers whose true value lies above or below the number drawn.
 _ABOVE = {"over", "more_than", "at_least"}

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kzcli import __version__
-from kzcli.cache import (
+from kzcli.index.cache import (
     INDEX_PREFIX,
     STAMP_PREFIX,
     WarnFn,
@@ -29,7 +29,7 @@ from kzcli.cache import (
     touch,
     trusted_file,
 )
-from kzcli.kbfiles import (
+from kzcli.kb.files import (
     KBFiles,
     ProgressFn,
     bundled_data_dir,
@@ -106,18 +106,18 @@ def _open_cached(path: Path, fingerprint: str, warn: WarnFn = no_warning) -> sql
 
 
 def _build_code_key() -> str:
-    """A key for the code that builds an index: every module of the package, by size and mtime.
+    """A key for the code that builds an index: every module of the package (all stages), by size and mtime.
 
     Derived rather than listed, so a new build module can never be forgotten: an
     upgrade or a developer's edit to any module never reuses an older index.
     """
     digest = hashlib.sha256(__version__.encode())
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     with contextlib.suppress(OSError):
-        for entry in sorted(os.scandir(here), key=lambda e: e.name):
-            if entry.name.endswith(".py"):
-                info = entry.stat()
-                digest.update(f"{entry.name}:{info.st_size}:{info.st_mtime_ns};".encode())
+        for module in sorted(package.rglob("*.py")):
+            info = module.stat()
+            name = module.relative_to(package).as_posix()
+            digest.update(f"{name}:{info.st_size}:{info.st_mtime_ns};".encode())
     return digest.hexdigest()[:8]
 
 
@@ -201,8 +201,8 @@ def _once(warn: WarnFn) -> WarnFn:
 def _build(kb: KBFiles, path: Path | None, progress: ProgressFn) -> sqlite3.Connection:
     """Compile the KB; write it to `path` (None: keep it in memory) and open it read-only."""
     # compile imports yaml and pydantic (via validate): only a cold cache pays for them.
-    from kzcli.compile import compile_kb
-    from kzcli.gcpause import collector_paused
+    from kzcli.index.compile import compile_kb
+    from kzcli.kb.gcpause import collector_paused
 
     with collector_paused():
         rows = compile_kb(kb, progress)

@@ -1,0 +1,343 @@
+"""The kz command line: parse options, run a query, render, map errors to exit codes.
+
+This is the only module that knows about exit codes and stderr messages.
+"""
+
+import contextlib
+import functools
+import os
+import shutil
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from kzcli import __version__
+from kzcli.ask import lookups as queries
+from kzcli.errors import ExitCode, InvalidKB, KzError, OutputError
+from kzcli.index.store import meta, open_index
+from kzcli.kb.files import layer_folders, no_progress
+from kzcli.show import charts, views
+from kzcli.show.render import build_progress, render
+from kzcli.show.views import Format, View
+from kzcli.textnorm import inert
+
+app = typer.Typer(
+    name="kz",
+    help="Cited facts about the January 2022 unrest in Kazakhstan. Every answer names its sources.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_PROBLEMS_SHOWN = 20
+CHART_FIRST_DAY, CHART_LAST_DAY = "2022-01-01", "2022-01-11"
+BRIEF_WIDTH, BRIEF_LINES = 100, 40
+# (events, key dates, actors, headline questions), largest first; the death toll is always the first question.
+BRIEF_SIZES = [
+    (3, 8, 5, 3),
+    (3, 6, 5, 3),
+    (2, 6, 4, 3),
+    (2, 6, 4, 2),
+    (2, 5, 3, 2),
+    (2, 4, 3, 2),
+    (1, 4, 3, 2),
+]
+BRIEF_SIZES += [(1, 3, 3, 1)]
+MAX_CHART_DAYS = 366
+
+
+class State:
+    """Global options, shared with every command through the Typer context."""
+
+    def __init__(self, data_dir: Path | None, color: bool, layers: list[Path] | None = None) -> None:
+        self.folders = layer_folders(data_dir, layers or [])
+        self.color = color
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            shown = build_progress(sys.stderr) if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
+            with shown as progress:
+                self._conn = open_index(self.folders, progress, warn=_warn)
+        return self._conn
+
+
+def _state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, State) else State(None, color=False)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    _say(f"kz: warning: {message}")
+
+
+def _fail(exc: KzError) -> NoReturn:
+    if isinstance(exc, InvalidKB):
+        for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:
+            _say(problem)
+        hidden = len(exc.problems) - MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            _say(f"... and {hidden} more (kz validate lists them all)")
+    _say(f"kz: {exc.message}")
+    raise typer.Exit(int(exc.exit_code))
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at devnull so the final flush cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+
+
+def handles_errors(command: F) -> F:
+    """Run a command, turning domain and output errors into documented exits."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = command(*args, **kwargs)
+            sys.stdout.flush()
+        except KzError as exc:
+            _fail(exc)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitCode.OUTPUT)) from None
+        except OSError as exc:
+            _fail(OutputError(f"cannot write output: {exc.strerror or exc}"))
+        except KeyboardInterrupt:
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _pick_format(fmt: Format | None, view: View) -> Format:
+    if fmt is not None:
+        return fmt
+    # A chart stays a chart when piped, drawn in ASCII (see _chart_style).
+    return Format.table if sys.stdout.isatty() or view.text is not None else Format.tsv
+
+
+def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None = None) -> None:
+    """Render a view to stdout, keeping only `fields` if given; write failures exit 4."""
+    if fields is not None:
+        if not fields.strip():
+            print("\n".join(view.flat.columns))
+            return
+        view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
+    with _writing_stdout():
+        render(view, _pick_format(fmt, view), sys.stdout, color=_state(ctx).color)
+
+
+def emit_text(text: str) -> None:
+    """Write text that is already in its final form (a citation); control characters made visible."""
+    with _writing_stdout():
+        sys.stdout.write(inert(text, keep="\n") + "\n")
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """Write to stdout, then flush; a failed write is OutputError (exit 4), a closed pipe stays itself."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
+
+
+def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        try:
+            params = ctx.find_root().params
+            data_dir, layers = params.get("data_dir"), params.get("layers") or []
+            state = State(Path(data_dir) if data_dir else None, False, _user_layers(layers))
+            return queries.completions(state.conn, kind, incomplete)
+        except (KzError, sqlite3.Error, OSError):
+            return []
+
+    return complete
+
+
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="table at a terminal, tsv when piped; also csv, json, jsonl, md.",
+    ),
+]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="NAME,...",
+        help="Only these fields, in this order, in every format; a bare --fields lists the names.",
+    ),
+]
+MinSourcesOption = Annotated[
+    int, typer.Option("--min-sources", min=1, metavar="N", help="Only facts that at least N sources support.")
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Exit 5 (after printing) if any fact shown is one side of a contradiction."
+    ),
+]
+BackgroundOption = Annotated[
+    bool,
+    typer.Option(
+        "--background",
+        help="Also show the background: history before the January 2022 unrest and its aftermath.",
+    ),
+]
+UNREST_ONLY, EVERY_ERA = ("unrest",), ("unrest", "background")
+ChartOption = Annotated[
+    bool, typer.Option("--chart", help="Draw a chart: Unicode at a terminal, plain ASCII when piped.")
+]
+AttributedToOption = Annotated[
+    str | None,
+    typer.Option(
+        "--attributed-to",
+        metavar="NAME",
+        help="Only what the sources attribute to this actor (name or alias, e.g. officials).",
+        autocompletion=_complete("actor"),
+    ),
+]
+EvidenceOption = Annotated[
+    bool,
+    typer.Option("--evidence", help="Add each citation's paragraph and verbatim excerpt."),
+]
+
+
+def _chart_style() -> tuple[charts.Style, int]:
+    """Unicode glyphs at a terminal, ASCII in a pipe; the terminal's width (COLUMNS), else 100."""
+    width = shutil.get_terminal_size((100, 24)).columns
+    return (charts.UNICODE if sys.stdout.isatty() else charts.ASCII), width
+
+
+def _user_layers(with_folders: list[Path]) -> list[Path]:
+    """KZ_DATA_PATH's folders (a path list, like PATH), then each --with, in order."""
+    listed = os.environ.get("KZ_DATA_PATH", "")
+    return [Path(part) for part in listed.split(os.pathsep) if part] + list(with_folders)
+
+
+def _color_wanted(no_color: bool) -> bool:
+    return not no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+@app.callback()
+@handles_errors
+def root(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="KZ_DATA_DIR",
+            help="Use the knowledge base in this folder instead of the bundled one.",
+            file_okay=True,
+            dir_okay=True,
+            resolve_path=False,
+        ),
+    ] = None,
+    layers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            metavar="DIR",
+            help="Also load this knowledge-base folder over the one in use; repeatable (also KZ_DATA_PATH).",
+        ),
+    ] = None,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour or styles (also NO_COLOR=1).")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Show kz's version and the knowledge base's.")
+    ] = False,
+) -> None:
+    """Cited facts about the January 2022 unrest in Kazakhstan."""
+    ctx.obj = State(data_dir, _color_wanted(no_color), _user_layers(layers or []))
+    if version:
+        info = meta(ctx.obj.conn)
+        counts = info["counts"]
+        detail = ", ".join(
+            f"{counts[k]} {k}" for k in ("sources", "events", "actors", "places", "figures", "statements")
+        )
+        print(
+            f"kz {__version__}\nknowledge base {info['fingerprint'][:12]}: {counts['facts']} facts ({detail})"
+        )
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+        raise typer.Exit(0)
+
+
+def _command_name(command: typer.models.CommandInfo) -> str:
+    """The name Typer gives a registered command (an explicit name, else the function's, dashed)."""
+    return command.name or typer.main.get_command_name(getattr(command.callback, "__name__", ""))
+
+
+def _invoked_command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line, skipping global options and their values."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("--data-dir", "--with"):
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _bare_fields(argv: list[str]) -> list[str]:
+    """`--fields` given no value (last, or before another option) becomes `--fields=`: list the names.
+
+    Click options cannot take an optional value, and a field name never starts with "-".
+    """
+    result: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return result + argv[i:]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        bare = arg == "--fields" and (following is None or following.startswith("-"))
+        result.append("--fields=" if bare else arg)
+    return result
+
+
+def main() -> None:
+    """Console-script entry point: `kz`."""
+    sys.argv[1:] = _bare_fields(sys.argv[1:])
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    # Typer converts every command's parameters at each start (about 1.5 ms a command).
+    # A run needs only the command it invokes; help and completion still see them all.
+    everything = app.registered_commands
+    name = None if "_KZ_COMPLETE" in os.environ else _invoked_command(sys.argv[1:])
+    chosen = [c for c in everything if _command_name(c) == name]
+    if chosen:
+        app.registered_commands = chosen
+    try:
+        app(prog_name="kz")
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(int(ExitCode.OUTPUT))
+    finally:
+        app.registered_commands = everything

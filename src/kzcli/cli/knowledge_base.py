@@ -1,0 +1,132 @@
+"""Knowledge-base commands: the codebook, the cache, export and validation."""
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kzcli.cli.app import (
+    FormatOption,
+    _state,
+    _warn,
+    app,
+    emit,
+    emit_text,
+    handles_errors,
+)
+from kzcli.errors import InvalidKB
+from kzcli.kb.files import read_kb
+from kzcli.show import export as exporting
+from kzcli.show import views
+
+
+@app.command(rich_help_panel="The knowledge base")
+@handles_errors
+def schema(
+    json_schema: Annotated[
+        bool, typer.Option("--json-schema", help="Write a JSON Schema (for editors) instead of the codebook.")
+    ] = False,
+    kind: Annotated[
+        str | None,
+        typer.Argument(metavar="[KIND]", help="sources, events, actors, places, figures, scopes, ..."),
+    ] = None,
+    rules: Annotated[
+        bool, typer.Option("--rules", help="How kz compares claims: each rule, with an example.")
+    ] = False,
+) -> None:
+    """The knowledge-base codebook: every field, its type and vocabulary, from the schema itself."""
+    if rules:
+        from kzcli.compare import rules_text
+
+        emit_text(rules_text())
+        return
+    from kzcli.kb import codebook  # pydantic models: only this command and cold builds need them
+
+    emit_text(codebook.json_schema(kind) if json_schema else codebook.describe(kind))
+
+
+@app.command(rich_help_panel="The knowledge base")
+@handles_errors
+def cache(
+    ctx: typer.Context,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove kz's own files from the cache folder (nothing else).")
+    ] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """The index cache: its folder, size and entries; --clear empties it of kz's files."""
+    from kzcli.index import cache as caching
+
+    folder = caching.private_folder(_warn)
+    removed = caching.clear(folder) if clear and folder is not None else None
+    info = caching.describe(folder)
+    if removed is not None:
+        info["removed"] = len(removed)
+    emit(ctx, views.cache(info), fmt)
+
+
+class ExportFormat(str, Enum):
+    """Whole-KB export formats."""
+
+    json = "json"
+    sqlite = "sqlite"
+
+
+@app.command(rich_help_panel="The knowledge base")
+@handles_errors
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="json (stdout or -o) or sqlite (needs -o).",
+        ),
+    ] = ExportFormat.json,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this new file, a FIFO or device, or - for stdout."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing regular file's contents (mode kept).")
+    ] = False,
+) -> None:
+    """Export the whole knowledge base as JSON or as an SQLite database."""
+    conn = _state(ctx).conn
+    if fmt is ExportFormat.sqlite:
+        exporting.to_sqlite(conn, output, force=force)
+    else:
+        exporting.to_json(conn, output, force=force)
+
+
+@app.command(rich_help_panel="The knowledge base")
+@handles_errors
+def validate(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Argument(metavar="[DIR]", help="Knowledge-base folder (default: the one in use).")
+    ] = None,
+    sources_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources-dir", help="Also check every excerpt against the source texts in this folder."
+        ),
+    ] = None,
+) -> None:
+    """Check a knowledge base: YAML, schema, references, and (with --sources-dir) excerpts."""
+    # validate pulls in yaml and pydantic: only this command and cold builds pay for them.
+    from kzcli.kb.validate import validate as check
+
+    state = _state(ctx)
+    folders = [folder, *state.folders[1:]] if folder else state.folders
+    kb = read_kb(folders)
+    target = ", ".join(map(str, folders))
+    if sources_dir is not None and not sources_dir.is_dir():
+        raise InvalidKB([f"{sources_dir}: sources folder does not exist or is not a folder"])
+    records = check(kb, sources_dir).records
+    summary = ", ".join(f"{len(items)} {kind}" for kind, items in records.items())
+    checked = " and every excerpt against the source texts" if sources_dir else ""
+    print(f"ok: {target}: {summary}; schema, references{checked} are valid")

@@ -1,0 +1,344 @@
+"""Lookup commands: what happened and when, who, where, how many, which source, what was said."""
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from kzcli.ask import lookups as queries
+from kzcli.ask import summaries as research
+from kzcli.cli.app import (
+    CHART_FIRST_DAY,
+    CHART_LAST_DAY,
+    EVERY_ERA,
+    MAX_CHART_DAYS,
+    UNREST_ONLY,
+    AttributedToOption,
+    BackgroundOption,
+    ChartOption,
+    EvidenceOption,
+    FieldsOption,
+    FormatOption,
+    MinSourcesOption,
+    State,
+    StrictOption,
+    _chart_style,
+    _complete,
+    _say,
+    _state,
+    app,
+    emit,
+    handles_errors,
+)
+from kzcli.dates import parse_user_date
+from kzcli.errors import BadUsage, DisputedFacts, NoMatch
+from kzcli.kb.files import bundled_data_dir
+from kzcli.show import charts, views
+from kzcli.show import summary_views as research_views
+from kzcli.show.views import Format
+
+
+def _refuse_disputed(count: int, noun: str) -> None:
+    """--strict: the answer is out; now fail if any of it is one side of a contradiction."""
+    if count:
+        plural = f"{count} {noun}s shown are" if count > 1 else f"1 {noun} shown is"
+        raise DisputedFacts(f"--strict: {plural} contradicted by another source (see kz disputes)")
+
+
+def _contradicted(record: dict[str, Any]) -> bool:
+    return any(m["verdict"] == "contradiction" for m in record.get("disputes", []))
+
+
+def _in_eras(records: list[dict[str, Any]], eras: tuple[str, ...]) -> tuple[list[dict[str, Any]], int]:
+    """The records of those eras, and how many were left out."""
+    kept = [r for r in records if r["era"] in eras]
+    return kept, len(records) - len(kept)
+
+
+def _links(
+    state: State, actor: str | None, place: str | None, source: str | None, tag: str | None
+) -> dict[str, str]:
+    links = {}
+    for kind, value in (("actor", actor), ("place", place), ("source", source)):
+        if value is not None:
+            links[kind] = queries.resolve(state.conn, kind, value)
+    if tag is not None:
+        links["tag"] = tag
+    return links
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def timeline(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Earliest date (YYYY, YYYY-MM or YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Latest date, inclusive.")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            help="Only events involving this actor (name or alias).", autocompletion=_complete("actor")
+        ),
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Only events at this place.", autocompletion=_complete("place"))
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only events this source reports.", autocompletion=_complete("source"))
+    ] = None,
+    tag: Annotated[str | None, typer.Option(help="Only events with this tag.")] = None,
+    min_sources: MinSourcesOption = 1,
+    strict: StrictOption = False,
+    background: BackgroundOption = False,
+    chart: Annotated[
+        bool,
+        typer.Option(
+            "--chart",
+            help="Draw a day-by-day strip (1-11 January 2022 unless --from/--to); ASCII when piped.",
+        ),
+    ] = False,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """What happened and when, in date order. Disputed dates show each source's version.
+
+    The January 2022 unrest by default; --background (or --from/--to) adds the history before it.
+    """
+    state = _state(ctx)
+    eras = EVERY_ERA if background or start or end else UNREST_ONLY
+    if chart:
+        start, end = start or CHART_FIRST_DAY, end or CHART_LAST_DAY
+    low = parse_user_date("--from", start)[0] if start else "0000-01-01"
+    high = parse_user_date("--to", end)[1] if end else "9999-12-31"
+    if low > high:
+        raise BadUsage(f"--from {start} is after --to {end}")
+    events = queries.timeline(state.conn, start=low, end=high, links=_links(state, actor, place, source, tag))
+    events, left_out = _in_eras(research.with_min_sources(events, min_sources), eras)
+    sources = queries.source_docs(state.conn)
+    if chart:
+        if (dt.date.fromisoformat(high) - dt.date.fromisoformat(low)).days >= MAX_CHART_DAYS:
+            raise BadUsage(f"--chart draws at most {MAX_CHART_DAYS} days; narrow --from/--to")
+        view = charts.timeline_view(events, sources, low, high, *_chart_style())
+    else:
+        places = queries.names_of(state.conn, "place", {p for e in events for p in e["places"]})
+        view = views.timeline(events, places, sources, evidence, left_out)
+    emit(ctx, view, fmt, fields)
+    if strict:
+        _refuse_disputed(sum(_contradicted(e) for e in events), "event date")
+
+
+def _profile(ctx: typer.Context, kind: str, name: str, fmt: Format | None, evidence: bool) -> None:
+    state = _state(ctx)
+    doc = queries.profile(state.conn, kind, queries.resolve(state.conn, kind, name))
+    places = queries.names_of(state.conn, "place", {p for e in doc["events"] for p in e["places"]})
+    emit(ctx, views.profile(kind, doc, places, queries.source_docs(state.conn), evidence), fmt)
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def actor(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Id, name or alias; case, accents and punctuation are ignored.",
+            autocompletion=_complete("actor"),
+        ),
+    ],
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """Who someone is: profile, roles, events, statements and sources."""
+    _profile(ctx, "actor", name, fmt, evidence)
+
+
+class ActorType(str, Enum):
+    """Actor types in the schema."""
+
+    person = "person"
+    organisation = "organisation"
+    state = "state"
+    group = "group"
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def actors(
+    ctx: typer.Context,
+    type_: Annotated[ActorType | None, typer.Option("--type", help="Only this type of actor.")] = None,
+    min_sources: MinSourcesOption = 1,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
+    """List every actor."""
+    docs = queries.listing(_state(ctx).conn, "actor", type_.value if type_ else None)
+    emit(ctx, views.listing("actor", research.with_min_sources(docs, min_sources)), fmt, fields)
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def place(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(help="Id, name or any spelling (Almaty, Amalty).", autocompletion=_complete("place")),
+    ],
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """A place: its spellings, region and the events there."""
+    _profile(ctx, "place", name, fmt, evidence)
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def places(
+    ctx: typer.Context,
+    min_sources: MinSourcesOption = 1,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
+    """List every place."""
+    docs = research.with_min_sources(queries.listing(_state(ctx).conn, "place"), min_sources)
+    emit(ctx, views.listing("place", docs), fmt, fields)
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def figures(
+    ctx: typer.Context,
+    metric_names: Annotated[
+        list[str] | None, typer.Argument(metavar="[METRIC]...", help="Metrics to show (see kz figures).")
+    ] = None,
+    casualties: Annotated[bool, typer.Option("--casualties", help="Deaths and injuries.")] = False,
+    deaths: Annotated[bool, typer.Option("--deaths", help="Deaths only.")] = False,
+    injured: Annotated[bool, typer.Option("--injured", help="Injuries only.")] = False,
+    arrests: Annotated[bool, typer.Option("--arrests", help="Arrests only.")] = False,
+    troops: Annotated[bool, typer.Option("--troops", help="Troop deployments only.")] = False,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="Any metric by name; repeatable.")
+    ] = None,
+    by_source: Annotated[
+        bool, typer.Option("--by-source", help="One row per scope, one column per source, then the spread.")
+    ] = False,
+    attributed: AttributedToOption = None,
+    min_sources: MinSourcesOption = 1,
+    strict: StrictOption = False,
+    background: BackgroundOption = False,
+    chart: ChartOption = False,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """How many were killed, injured, arrested or deployed, with every source's number.
+
+    Figures of the January 2022 unrest by default; --background adds earlier and later ones.
+    Each question closes with one line: every source's answer, a derived sum, the verdict and why.
+    """
+    eras = EVERY_ERA if background else UNREST_ONLY
+    wanted = [*(metric_names or []), *(metric or [])]
+    wanted += list(queries.CASUALTY_METRICS) if casualties else []
+    flags = (("deaths", deaths), ("injured", injured), ("arrests", arrests), ("troops", troops))
+    wanted += [name for name, chosen in flags if chosen]
+    state = _state(ctx)
+    if not wanted and not attributed:
+        if by_source or chart:
+            flag = "--chart" if chart else "--by-source"
+            raise BadUsage(f"name a metric to compare: kz figures deaths {flag} (see kz figures)")
+        summary = queries.metric_summary(state.conn, eras)
+        left_out = sum(r["figures"] for r in queries.metric_summary(state.conn, EVERY_ERA)) - sum(
+            r["figures"] for r in summary
+        )
+        emit(ctx, views.metric_summary(summary, left_out), fmt, fields)
+        return
+    known = set(queries.metrics(state.conn))
+    unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
+    if unknown:
+        raise NoMatch(f"no figures for metric {unknown[0]!r}; known metrics: {', '.join(sorted(known))}")
+    rows = queries.figures(state.conn, list(dict.fromkeys(wanted or sorted(known))))
+    if attributed:
+        rows = research.attributed_to(rows, queries.resolve(state.conn, "actor", attributed))
+    rows, left_out = _in_eras(research.with_min_sources(rows, min_sources), eras)
+    names = {
+        "place": queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]}),
+        "actor": queries.names_of(
+            state.conn, "actor", {f["attributed_to"] for f in rows if f["attributed_to"]}
+        ),
+    }
+    sources = queries.source_docs(state.conn)
+    matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources))
+    if chart:
+        view = charts.figures_view(matrix, sources, names["actor"], *_chart_style())
+    elif by_source:
+        view = research_views.by_source(matrix, sources, names["actor"])
+    else:
+        view = views.figures(rows, matrix, names, sources, evidence, left_out)
+    emit(ctx, view, fmt, fields)
+    if strict:
+        _refuse_disputed(sum(_contradicted(f) for f in rows), "figure")
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def sources(ctx: typer.Context, fmt: FormatOption = None, fields: FieldsOption = None) -> None:
+    """List the source documents with their metadata and how many facts cite each."""
+    emit(ctx, views.sources(queries.sources(_state(ctx).conn), str(bundled_data_dir())), fmt, fields)
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def source(
+    ctx: typer.Context,
+    source_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Source id (see kz sources) or file name.", autocompletion=_complete("source")
+        ),
+    ],
+    fmt: FormatOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
+    """One source: metadata, fingerprint, and every fact that cites it."""
+    conn = _state(ctx).conn
+    doc = queries.source_detail(conn, queries.resolve(conn, "source", source_id))
+    emit(ctx, views.source_detail(doc, evidence), fmt)
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words to find; each word also matches as a prefix.")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=10000, help="At most this many hits.")
+    ] = 20,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
+    """Full-text search across events, actors, places, figures, statements and excerpts."""
+    hits, ranked = queries.search(_state(ctx).conn, text, limit)
+    if ranked is not None:
+        _say(
+            f"kz: note: more than {ranked:,} entries match; these hits are the best of the first {ranked:,}"
+            " (records before excerpts). Add words to narrow the search."
+        )
+    emit(ctx, views.search(hits), fmt, fields)
+
+
+@app.command(rich_help_panel="Lookups")
+@handles_errors
+def statements(
+    ctx: typer.Context,
+    attributed: AttributedToOption = None,
+    min_sources: MinSourcesOption = 1,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
+    """Claims and remarks, each shown as its originator's, via the documents that report it."""
+    state = _state(ctx)
+    actor_id = queries.resolve(state.conn, "actor", attributed) if attributed else None
+    docs = research.with_min_sources(queries.statements(state.conn, actor_id), min_sources)
+    emit(ctx, research_views.statements(docs, queries.source_docs(state.conn)), fmt, fields)

@@ -1,0 +1,117 @@
+"""Research commands: the brief, gaps and coverage, citations, and where the sources differ."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kzcli.ask import lookups as queries
+from kzcli.ask import summaries as research
+from kzcli.cli.app import (
+    BRIEF_LINES,
+    BRIEF_SIZES,
+    BRIEF_WIDTH,
+    EvidenceOption,
+    FieldsOption,
+    FormatOption,
+    _chart_style,
+    _state,
+    app,
+    emit,
+    emit_text,
+    handles_errors,
+)
+from kzcli.errors import BadUsage
+from kzcli.kb.files import source_texts
+from kzcli.show import cite as citing
+from kzcli.show import summary_views as research_views
+from kzcli.show import views
+from kzcli.textnorm import excerpt_key, split_paragraphs
+
+
+@app.command(rich_help_panel="Research")
+@handles_errors
+def brief(ctx: typer.Context, fmt: FormatOption = None) -> None:
+    """One screen for a newcomer: what happened, key dates and actors, headline figures; all cited."""
+    state = _state(ctx)
+    kb = queries.export(state.conn, {})
+    originators = queries.names_of(state.conn, "actor", {f["attributed_to"] for f in kb["figures"]} - {None})
+    width = min(_chart_style()[1], BRIEF_WIDTH)
+    scopes = queries.scopes(state.conn)
+    # Smaller sections until the brief fits one screen (wrapping depends on the width).
+    for happened, dates, actors, figures in BRIEF_SIZES:
+        sizes = {"happened": happened, "dates": dates, "actors": actors, "figures": figures}
+        summary = research.brief(kb, scopes, sizes)
+        view = research_views.brief(summary, kb["sources"], originators, width)
+        if len(view.text or []) <= BRIEF_LINES:
+            break
+    emit(ctx, view, fmt)
+
+
+@app.command(rich_help_panel="Research")
+@handles_errors
+def gaps(
+    ctx: typer.Context,
+    sources_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources-dir",
+            metavar="DIR",
+            help="Also list paragraphs of the texts in DIR that no record cites and no reason excuses.",
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+) -> None:
+    """What to strengthen: single-source facts, loose dates, unstated metadata, uncited paragraphs."""
+    kb = queries.export(_state(ctx).conn, {})
+    found = research.gaps(kb)
+    if sources_dir is not None:
+        found += research.coverage(kb, _paragraphs_by_source(kb["sources"], sources_dir))
+    emit(ctx, research_views.gaps(found), fmt, fields)
+
+
+def _paragraphs_by_source(sources: list[dict[str, Any]], folder: Path) -> dict[str, list[str]]:
+    """Each source's paragraphs, from the text in `folder` whose sha256 the source records."""
+    texts, _unreadable = source_texts(folder)  # an unreadable file shows as the source it should be
+    missing = [s["id"] for s in sources if s["sha256"] not in texts]
+    if missing:
+        raise BadUsage(f"--sources-dir: no file in {folder} has the fingerprint of {', '.join(missing)}")
+    return {s["id"]: [excerpt_key(p) for p in split_paragraphs(texts[s["sha256"]])] for s in sources}
+
+
+@app.command(rich_help_panel="Research")
+@handles_errors
+def cite(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="A source, event, figure or statement id.")],
+    style: Annotated[
+        citing.Style, typer.Option("--style", "-s", case_sensitive=False, help="Citation style.")
+    ] = citing.Style.text,
+) -> None:
+    """A ready citation of a fact or source: document, paragraph and excerpt; every side if disputed."""
+    fact, items, cited = queries.cite_target(_state(ctx).conn, record_id)
+    text = citing.FORMATTERS[style](fact, items, {s["id"]: s for s in cited})
+    emit_text(text)
+
+
+@app.command(rich_help_panel="Research")
+@handles_errors
+def disputes(
+    ctx: typer.Context,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
+    agreements: Annotated[
+        bool, typer.Option("--agreements", help="Also list the comparisons whose claims agree.")
+    ] = False,
+) -> None:
+    """Where the sources differ, each side cited, with a verdict: contradiction, differs, or slip.
+
+    Figures, dates, names and whether something happened are compared; slips within one
+    text are listed after them. --agreements adds the comparisons whose claims agree.
+    """
+    conn = _state(ctx).conn
+    verdicts = ("contradiction", "differs", "slip") + (("agrees",) if agreements else ())
+    found = queries.disputes(conn, verdicts)
+    emit(ctx, views.disputes(found, queries.source_docs(conn), evidence), fmt, fields)

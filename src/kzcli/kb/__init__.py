@@ -1,0 +1,1 @@
+"""What is written: the schema, safe YAML loading, a KB's files and layers, validation, the codebook."""

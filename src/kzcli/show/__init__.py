@@ -1,0 +1,1 @@
+"""The answers: views (tables as data), rendering, charts, citations and export."""
