@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import kzcli.kb.files
 from conftest import MINI_KB, kz_executable, run_in_terminal, run_kz
-from kzcli.index.cache import cache_root
 from kzcli.errors import ExitCode
+from kzcli.index.cache import cache_root
 from kzcli.kb.files import NotRegularFile, TooLarge, read_limited
 from kzcli.textnorm import name_key
 

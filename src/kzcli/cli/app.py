@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -296,11 +297,27 @@ def _command_name(command: typer.models.CommandInfo) -> str:
     return command.name or typer.main.get_command_name(getattr(command.callback, "__name__", ""))
 
 
+def _global_options_with_values() -> set[str]:
+    """The root callback's options that take a value, read from its signature (never listed by hand)."""
+    callback = app.registered_callback.callback if app.registered_callback else None
+    names: set[str] = set()
+    for param, hint in typing.get_type_hints(callback, include_extras=True).items():
+        metadata = getattr(hint, "__metadata__", ())
+        info = next((m for m in metadata if isinstance(m, typer.models.OptionInfo)), None)
+        if info is None or typing.get_args(hint)[0] is bool:
+            continue
+        # Typer keeps a declaration given first (`typer.Option("--with")`) as the option's default.
+        declared = info.default if isinstance(info.default, str) and info.default.startswith("-") else None
+        names.update(info.param_decls or ((declared,) if declared else (f"--{param.replace('_', '-')}",)))
+    return names
+
+
 def _invoked_command(argv: list[str]) -> str | None:
     """The subcommand named on the command line, skipping global options and their values."""
+    with_values = _global_options_with_values()
     args = iter(argv)
     for arg in args:
-        if arg in ("--data-dir", "--with"):
+        if arg in with_values:
             next(args, None)
         elif not arg.startswith("-"):
             return arg

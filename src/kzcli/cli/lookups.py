@@ -1,6 +1,7 @@
 """Lookup commands: what happened and when, who, where, how many, which source, what was said."""
 
 import datetime as dt
+import sqlite3
 from enum import Enum
 from typing import Annotated, Any
 
@@ -36,7 +37,7 @@ from kzcli.errors import BadUsage, DisputedFacts, NoMatch
 from kzcli.kb.files import bundled_data_dir
 from kzcli.show import charts, views
 from kzcli.show import summary_views as research_views
-from kzcli.show.views import Format
+from kzcli.show.views import Format, View
 
 
 def _refuse_disputed(count: int, noun: str) -> None:
@@ -206,6 +207,34 @@ def places(
     emit(ctx, views.listing("place", docs), fmt, fields)
 
 
+def _wanted_metrics(named: list[str], casualties: bool, flags: dict[str, bool]) -> list[str]:
+    """The metrics asked for: by name, --casualties, and the one-metric flags."""
+    wanted = named + (list(queries.CASUALTY_METRICS) if casualties else [])
+    return wanted + [name for name, chosen in flags.items() if chosen]
+
+
+def _metric_summary(conn: sqlite3.Connection, eras: tuple[str, ...]) -> View:
+    """One line per metric, and how many background figures the eras left out."""
+    summary = queries.metric_summary(conn, eras)
+    everything = queries.metric_summary(conn, EVERY_ERA)
+    left_out = sum(r["figures"] for r in everything) - sum(r["figures"] for r in summary)
+    return views.metric_summary(summary, left_out)
+
+
+def _figure_rows(
+    state: State, wanted: list[str], attributed: str | None, min_sources: int
+) -> list[dict[str, Any]]:
+    """The figures of the wanted metrics (every metric if none), by originator and support."""
+    known = set(queries.metrics(state.conn))
+    unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
+    if unknown:
+        raise NoMatch(f"no figures for metric {unknown[0]!r}; known metrics: {', '.join(sorted(known))}")
+    rows = queries.figures(state.conn, list(dict.fromkeys(wanted or sorted(known))))
+    if attributed:
+        rows = research.attributed_to(rows, queries.resolve(state.conn, "actor", attributed))
+    return research.with_min_sources(rows, min_sources)
+
+
 @app.command(rich_help_panel="Lookups")
 @handles_errors
 def figures(
@@ -239,29 +268,17 @@ def figures(
     Each question closes with one line: every source's answer, a derived sum, the verdict and why.
     """
     eras = EVERY_ERA if background else UNREST_ONLY
-    wanted = [*(metric_names or []), *(metric or [])]
-    wanted += list(queries.CASUALTY_METRICS) if casualties else []
-    flags = (("deaths", deaths), ("injured", injured), ("arrests", arrests), ("troops", troops))
-    wanted += [name for name, chosen in flags if chosen]
+    flags = {"deaths": deaths, "injured": injured, "arrests": arrests, "troops": troops}
+    wanted = _wanted_metrics([*(metric_names or []), *(metric or [])], casualties, flags)
     state = _state(ctx)
     if not wanted and not attributed:
         if by_source or chart:
             flag = "--chart" if chart else "--by-source"
             raise BadUsage(f"name a metric to compare: kz figures deaths {flag} (see kz figures)")
-        summary = queries.metric_summary(state.conn, eras)
-        left_out = sum(r["figures"] for r in queries.metric_summary(state.conn, EVERY_ERA)) - sum(
-            r["figures"] for r in summary
-        )
-        emit(ctx, views.metric_summary(summary, left_out), fmt, fields)
+        emit(ctx, _metric_summary(state.conn, eras), fmt, fields)
         return
-    known = set(queries.metrics(state.conn))
-    unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
-    if unknown:
-        raise NoMatch(f"no figures for metric {unknown[0]!r}; known metrics: {', '.join(sorted(known))}")
-    rows = queries.figures(state.conn, list(dict.fromkeys(wanted or sorted(known))))
-    if attributed:
-        rows = research.attributed_to(rows, queries.resolve(state.conn, "actor", attributed))
-    rows, left_out = _in_eras(research.with_min_sources(rows, min_sources), eras)
+    rows = _figure_rows(state, wanted, attributed, min_sources)
+    rows, left_out = _in_eras(rows, eras)
     names = {
         "place": queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]}),
         "actor": queries.names_of(

@@ -194,9 +194,10 @@ def _draw_tables(view: View, out: TextIO, *, color: bool) -> None:
             box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else ""
         )
         for i, column in enumerate(table.columns):
-            # A dispute id is a name to copy: never broken mid-word.
-            whole = max((len(row[i]) for row in table.rows), default=0) if column in UNBROKEN else None
-            grid.add_column(text(column), overflow="fold", min_width=whole, no_wrap=whole is not None)
+            # An id or a number is a name to copy: never broken mid-word.
+            kept_whole = column in table.unbroken or column in UNBROKEN
+            whole = max((len(row[i]) for row in table.rows), default=0) if kept_whole else None
+            grid.add_column(text(column), overflow="fold", min_width=whole, no_wrap=kept_whole)
         for row in table.rows:
             grid.add_row(*(text(cell) for cell in row))
         if table.rows:

@@ -6,6 +6,7 @@ No I/O and no rich here: render.py draws a View in the chosen format.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -30,11 +31,46 @@ class Format(str, Enum):
 
 @dataclass
 class Table:
-    """Columns and rows of display strings, with an optional heading."""
+    """Columns and rows of display strings, with an optional heading.
+
+    `unbroken` names the columns whose cells are ids or numbers: a terminal table never
+    breaks them mid-word.
+    """
 
     columns: list[str]
     rows: list[list[str]]
     title: str | None = None
+    unbroken: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an output table, declared once: its machine name, title, getter and layout rule.
+
+    `name` is the TSV, CSV and JSON name; `title` the terminal table's header (None: machine
+    formats only); `unbroken` keeps an id or a number whole at any width.
+    """
+
+    name: str
+    title: str | None
+    get: Callable[[Record], str]
+    unbroken: bool = False
+
+
+def machine_table(columns: list[Column], records: list[Record]) -> Table:
+    """Every column, by name, for TSV, CSV, JSON field selection and Markdown."""
+    return Table([c.name for c in columns], [[c.get(r) for c in columns] for r in records])
+
+
+def human_table(columns: list[Column], records: list[Record], title: str | None = None) -> Table:
+    """The titled columns, for a terminal table."""
+    shown = [c for c in columns if c.title is not None]
+    return Table(
+        [str(c.title) for c in shown],
+        [[c.get(r) for c in shown] for r in records],
+        title,
+        frozenset(str(c.title) for c in shown if c.unbroken),
+    )
 
 
 @dataclass
@@ -155,78 +191,68 @@ def left_out_note(count: int, noun: str, flag: str) -> list[str]:
     ]
 
 
+def _claims_text(event: Record) -> str:
+    return _join(
+        [
+            f"{dated(c['date'], c.get('qualifier'))} ({c['source']} ¶{c['paragraph']})"
+            for c in event["date_claims"]
+        ]
+    )
+
+
+def timeline_columns() -> list[Column]:
+    """The timeline's columns: titled ones at a terminal, every one in machine formats."""
+    return [
+        Column("id", None, lambda e: e["id"], unbroken=True),
+        Column("date", "Date", lambda e: e["date"]),
+        Column("date_qualifier", None, lambda e: e.get("date_qualifier") or ""),
+        Column("end_date", None, lambda e: e["end_date"] or ""),
+        Column("time", None, lambda e: e["time"] or ""),
+        Column("era", None, lambda e: e["era"]),
+        Column("disputed", None, lambda e: cell_text(e["disputed"])),
+        Column("dispute", None, lambda e: _mark_columns(e)[0]),
+        Column("verdict", None, lambda e: _mark_columns(e)[1]),
+        Column("date_claims", None, _claims_text),
+        Column("title", "Event", lambda e: e["title"]),
+        Column("places", "Places", lambda e: _join(e["places"])),
+        Column("actors", None, lambda e: _join(e["actors"])),
+        Column("tags", None, lambda e: _join(e["tags"])),
+        Column("sources", "Sources", lambda e: _cite_ids(e["citations"])),
+    ]
+
+
+def _for_people(columns: list[Column], keys: dict[str, str], places: dict[str, str]) -> list[Column]:
+    """The terminal's wording of the same columns: every source's date, place names, source keys."""
+    human = {
+        "date": lambda e: event_date(e, keys),
+        "places": lambda e: ", ".join(places.get(p, p) for p in e["places"]),
+        "sources": lambda e: _cite_keys(e["citations"], keys),
+    }
+    return [Column(c.name, c.title, human.get(c.name, c.get), c.unbroken) for c in columns]
+
+
 def timeline(
     events: list[Record], places: dict[str, str], sources: list[Record], evidence: bool, left_out: int = 0
 ) -> View:
     """Events in date order; an event the sources date differently shows every source's date."""
     cites = [e["citations"] for e in events]
     keys = source_keys(sources)
-    human = Table(
-        ["Date", "Event", "Places", "Sources"],
-        [
-            [
-                event_date(e, keys),
-                e["title"],
-                ", ".join(places.get(p, p) for p in e["places"]),
-                _cite_keys(e["citations"], keys),
-            ]
-            for e in events
-        ],
-    )
-    flat = Table(
-        [
-            "id",
-            "date",
-            "date_qualifier",
-            "end_date",
-            "time",
-            "era",
-            "disputed",
-            "dispute",
-            "verdict",
-            "date_claims",
-            "title",
-            "places",
-            "actors",
-            "tags",
-            "sources",
-        ],
-        [
-            [
-                e["id"],
-                e["date"],
-                e.get("date_qualifier") or "",
-                e["end_date"] or "",
-                e["time"] or "",
-                e["era"],
-                cell_text(e["disputed"]),
-                *_mark_columns(e),
-                _join(
-                    [
-                        f"{dated(c['date'], c.get('qualifier'))} ({c['source']} ¶{c['paragraph']})"
-                        for c in e.get("date_claims", [])
-                    ]
-                ),
-                e["title"],
-                _join(e["places"]),
-                _join(e["actors"]),
-                _join(e["tags"]),
-                _cite_ids(e["citations"]),
-            ]
-            for e in events
-        ],
-    )
+    columns = timeline_columns()
+    human = human_table(_for_people(columns, keys, places), events)
+    flat = machine_table(columns, events)
     marks = _with_marks(human, events)
     if evidence:
         _with_evidence(human, cites, keys)
         _with_evidence(flat, cites)
-    notes = []
     disputed = sum(date_in_dispute(e["disputes"]) for e in events)
-    if disputed:
-        notes.append(
+    notes = (
+        [
             f"{disputed} event date{'s are' if disputed > 1 else ' is'} in dispute between sources; "
             "each source's date is shown (see kz disputes)."
-        )
+        ]
+        if disputed
+        else []
+    )
     notes += marks
     notes += left_out_note(left_out, "event", "--background")
     return View(events, [human], flat, legend(sources, _used(cites)), notes)
@@ -242,85 +268,71 @@ def role_text(role: Record) -> str:
     return str(role["title"])
 
 
-def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record], evidence: bool) -> View:
-    """An actor or place: its fields, then its events and (for actors) statements."""
-    keys = source_keys(sources)
-    summary_rows = [["id", doc["id"]], ["name", doc["name"]]]
+def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[str]]:
+    """An actor's or place's own fields, its roles, its citations and its dispute marks."""
+    rows = [["id", doc["id"]], ["name", doc["name"]]]
     if kind == "actor":
-        summary_rows += [
+        rows += [
             ["type", doc["type"]],
             ["aliases", _join(doc["aliases"])],
             ["description", doc["description"]],
         ]
-        summary_rows += [
-            ["role", f"{role_text(r)} [{_cite_keys(r['citations'], keys)}]"] for r in doc["roles"]
-        ]
+        rows += [["role", f"{role_text(r)} [{_cite_keys(r['citations'], keys)}]"] for r in doc["roles"]]
     else:
-        summary_rows += [
-            ["kind", doc["kind"]],
-            ["aliases", _join(doc["aliases"])],
-            ["region", doc["region"] or ""],
-            ["note", doc["note"] or ""],
-        ]
-    summary_rows.append(["record cited in", _cite_keys(doc["citations"], keys)])
+        rows += [["kind", doc["kind"]], ["aliases", _join(doc["aliases"])]]
+        rows += [["region", doc["region"] or ""], ["note", doc["note"] or ""]]
+    rows.append(["record cited in", _cite_keys(doc["citations"], keys)])
     # The record's own citations are fewer than the sources of everything shown with it.
-    summary_rows.append(
-        [
-            "all sources",
-            f"{_cite_keys([{'source': x} for x in doc['sources']], keys)}"
-            " (record, roles, statements and events)",
-        ]
-    )
+    every = _cite_keys([{"source": x} for x in doc["sources"]], keys)
+    rows.append(["all sources", f"{every} (record, roles, statements and events)"])
     if doc.get("disputes"):
-        summary_rows.append(
-            [
-                "in dispute",
-                "; ".join(f"{MARKS[m['verdict']]} {m['id']} ({m['verdict']})" for m in doc["disputes"]),
-            ]
-        )
+        marks = "; ".join(f"{MARKS[m['verdict']]} {m['id']} ({m['verdict']})" for m in doc["disputes"])
+        rows.append(["in dispute", marks])
+    return rows
+
+
+def _statements_table(statements: list[Record], keys: dict[str, str], evidence: bool) -> Table:
+    """A profile's statements: date, summary, the words the source quotes, sources, dispute marks."""
+    table = Table(
+        ["Date", "Statement", "Quoted", "Sources"],
+        [
+            [s["date"] or "", s["summary"], quoted_words(s["citations"]), _cite_keys(s["citations"], keys)]
+            for s in statements
+        ],
+        title="Statements",
+    )
+    if any(st.get("disputes") for st in statements):
+        table.columns.append("Dispute")
+        for row, statement in zip(table.rows, statements, strict=True):
+            row.append(mark_text(statement))
+    if evidence:
+        _with_evidence(table, [s["citations"] for s in statements], keys)
+    return table
+
+
+def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record], evidence: bool) -> View:
+    """An actor or place: its fields, then its events and (for actors) statements."""
+    keys = source_keys(sources)
+    fields = _profile_fields(kind, doc, keys)
     events = timeline(doc["events"], places, sources, evidence)
-    tables = [Table(["Field", "Value"], summary_rows, title=doc["name"])]
+    tables = [Table(["Field", "Value"], fields, title=doc["name"])]
     tables.append(Table(events.tables[0].columns, events.tables[0].rows, title="Events"))
-    flat_rows = [[k, _cite_ids(doc["citations"]) if k == "record cited in" else v] for k, v in summary_rows]
+    flat_rows = [[k, _cite_ids(doc["citations"]) if k == "record cited in" else v] for k, v in fields]
     flat_rows = [row for row in flat_rows if row[0] != "all sources"]
     flat_rows += [["event", f"{event_date(e)} {e['title']} [{e['id']}]"] for e in doc["events"]]
     statements = doc.get("statements", [])
     if statements:
-        table = Table(
-            ["Date", "Statement", "Quoted", "Sources"],
-            [
-                [
-                    s["date"] or "",
-                    s["summary"],
-                    quoted_words(s["citations"]),
-                    _cite_keys(s["citations"], keys),
-                ]
-                for s in statements
-            ],
-            title="Statements",
-        )
-        if any(st.get("disputes") for st in statements):
-            table.columns.append("Dispute")
-            for row, statement in zip(table.rows, statements, strict=True):
-                row.append(mark_text(statement))
-        if evidence:
-            _with_evidence(table, [s["citations"] for s in statements], keys)
-        tables.append(table)
+        tables.append(_statements_table(statements, keys, evidence))
         flat_rows += [
             ["statement", f"{s['date'] or 'undated'}: {s['summary']} [{s['id']}]"] for s in statements
         ]
     flat_rows.append(["sources", _join(doc["sources"])])
     if evidence:
-        own = [
-            doc["citations"],
-            *[r["citations"] for r in doc.get("roles", [])],
-            *[s["citations"] for s in statements],
-        ]
-        flat_rows += [["evidence", _evidence(c, " | ")] for c in own]
+        own = [doc["citations"], *[r["citations"] for r in doc.get("roles", [])]]
+        flat_rows += [["evidence", _evidence(c, " | ")] for c in own + [s["citations"] for s in statements]]
     notes = [n for n in events.notes if "background" not in n]
-    return View(
-        doc, tables, Table(["field", "value"], flat_rows), legend(sources, set(doc["sources"])), notes
-    )
+    flat = Table(["field", "value"], flat_rows)
+    return View(doc, tables, flat, legend(sources, set(doc["sources"])), notes)
 
 
 def listing(kind: str, docs: list[Record]) -> View:
@@ -337,21 +349,41 @@ def listing(kind: str, docs: list[Record]) -> View:
     return View(docs, [human], flat)
 
 
-def _figure_cells(f: Record, places: dict[str, str]) -> list[str]:
-    return [
-        f["metric"],
-        figure_value(f["value"], f["qualifier"], f["unit"]),
-        f["scope"],
-        f["as_of"] or "",
-        places.get(f["place"] or "", f["place"] or ""),
-    ]
-
-
 def _reported_by(figure: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
     """'A, B', or 'City officials, via A' when the source attributes the figure to someone."""
     cited = _cite_keys(figure["citations"], keys)
     origin = figure.get("attributed_to")
     return f"{originators.get(origin, origin)}, via {cited}" if origin else cited
+
+
+def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> list[Column]:
+    """The figures' columns: titled ones at a terminal, every one in machine formats."""
+    places, originators = names["place"], names["actor"]
+    return [
+        Column("id", None, lambda f: f["id"], unbroken=True),
+        Column("metric", "Metric", lambda f: f["metric"]),
+        Column("value", None, lambda f: str(f["value"])),
+        Column("qualifier", None, lambda f: f["qualifier"]),
+        Column("unit", None, lambda f: f["unit"]),
+        Column("shown", "Value", lambda f: figure_value(f["value"], f["qualifier"], f["unit"])),
+        Column("scope", "Scope", lambda f: f["scope"]),
+        Column("as_of", "As of", lambda f: f["as_of"] or ""),
+        Column("as_of_qualifier", None, lambda f: f.get("as_of_qualifier") or ""),
+        Column("place", "Place", lambda f: places.get(f["place"] or "", f["place"] or "")),
+        Column("sources", "Sources", lambda f: _reported_by(f, keys, originators)),
+        Column("attributed_to", None, lambda f: f.get("attributed_to") or ""),
+        Column("era", None, lambda f: f["era"]),
+        Column("disputed", None, lambda f: cell_text(f["disputed"])),
+        Column("dispute", None, lambda f: _mark_columns(f)[0]),
+        Column("verdict", None, lambda f: _mark_columns(f)[1]),
+        Column("note", "Note", lambda f: f["note"] or ""),
+    ]
+
+
+_FIGURE_MACHINE_TEXT: dict[str, Callable[[Record], str]] = {
+    "place": lambda f: f["place"] or "",
+    "sources": lambda f: _cite_ids(f["citations"]),
+}
 
 
 def figures(
@@ -369,59 +401,14 @@ def figures(
     """
     cites = [f["citations"] for f in rows]
     keys = source_keys(sources)
-    places, originators = names["place"], names["actor"]
-    human = Table(
-        ["Metric", "Value", "Scope", "As of", "Place", "Sources", "Note"],
-        [[*_figure_cells(f, places), _reported_by(f, keys, originators), f["note"] or ""] for f in rows],
-    )
-    flat = Table(
-        [
-            "id",
-            "metric",
-            "value",
-            "qualifier",
-            "unit",
-            "shown",
-            "scope",
-            "as_of",
-            "as_of_qualifier",
-            "place",
-            "sources",
-            "attributed_to",
-            "era",
-            "disputed",
-            "dispute",
-            "verdict",
-            "note",
-        ],
-        [
-            [
-                f["id"],
-                f["metric"],
-                str(f["value"]),
-                f["qualifier"],
-                f["unit"],
-                figure_value(f["value"], f["qualifier"], f["unit"]),
-                f["scope"],
-                f["as_of"] or "",
-                f.get("as_of_qualifier") or "",
-                f["place"] or "",
-                _cite_ids(f["citations"]),
-                f.get("attributed_to") or "",
-                f["era"],
-                cell_text(f["disputed"]),
-                *_mark_columns(f),
-                f["note"] or "",
-            ]
-            for f in rows
-        ],
-    )
+    columns = figure_columns(keys, names)
+    machine = [Column(c.name, c.title, _FIGURE_MACHINE_TEXT.get(c.name, c.get), c.unbroken) for c in columns]
+    human, flat = human_table(columns, rows), machine_table(machine, rows)
     marks = _with_marks(human, rows)
     if evidence:
         _with_evidence(human, cites, keys)
         _with_evidence(flat, cites)
-    notes = answer_lines(matrix, keys, originators)
-    notes += marks
+    notes = answer_lines(matrix, keys, names["actor"]) + marks
     notes += left_out_note(left_out, "figure", "--background")
     return View(rows, [human], flat, legend(sources, _used(cites)), notes)
 
