@@ -22,6 +22,7 @@ from kzcli.errors import ExitCode, InvalidKB, KzError, OutputError
 from kzcli.index.store import meta, open_index
 from kzcli.kb.files import layer_folders, no_progress
 from kzcli.show import charts, views
+from kzcli.show.environment import Environment
 from kzcli.show.render import build_progress, render
 from kzcli.show.views import Format, View
 from kzcli.textnorm import inert
@@ -58,6 +59,7 @@ class State:
     """Global options, shared with every command through the Typer context."""
 
     def __init__(self, data_dir: Path | None, color: bool, layers: list[Path] | None = None) -> None:
+        self.env = read_environment(color)
         self.folders = layer_folders(data_dir, layers or [])
         self.color = color
         self._conn: sqlite3.Connection | None = None
@@ -65,7 +67,9 @@ class State:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            shown = build_progress(sys.stderr) if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
+            shown = (
+                build_progress(sys.stderr) if self.env.stderr_is_tty else contextlib.nullcontext(no_progress)
+            )
             with shown as progress:
                 self._conn = open_index(self.folders, progress, warn=_warn)
         return self._conn
@@ -132,7 +136,7 @@ def _pick_format(fmt: Format | None, view: View) -> Format:
     if fmt is not None:
         return fmt
     # A chart stays a chart when piped, drawn in ASCII (see _chart_style).
-    return Format.table if sys.stdout.isatty() or view.text is not None else Format.tsv
+    return Format.table if read_environment(False).stdout_is_tty or view.text is not None else Format.tsv
 
 
 def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None = None) -> None:
@@ -143,7 +147,8 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
             return
         view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
     with _writing_stdout():
-        render(view, _pick_format(fmt, view), sys.stdout, color=_state(ctx).color)
+        env = _state(ctx).env
+        render(view, _pick_format(fmt, view), sys.stdout, color=env.color, terminal=env.stdout_is_tty)
 
 
 def emit_text(text: str) -> None:
@@ -229,10 +234,20 @@ EvidenceOption = Annotated[
 ]
 
 
+def read_environment(color: bool) -> Environment:
+    """The terminal facts, read from the operating system here and nowhere else."""
+    return Environment(
+        stdout_is_tty=sys.stdout.isatty(),
+        stderr_is_tty=sys.stderr.isatty(),
+        width=shutil.get_terminal_size((100, 24)).columns,
+        color=color,
+    )
+
+
 def _chart_style() -> tuple[charts.Style, int]:
     """Unicode glyphs at a terminal, ASCII in a pipe; the terminal's width (COLUMNS), else 100."""
-    width = shutil.get_terminal_size((100, 24)).columns
-    return (charts.UNICODE if sys.stdout.isatty() else charts.ASCII), width
+    env = read_environment(False)
+    return (charts.UNICODE if env.stdout_is_tty else charts.ASCII), env.width
 
 
 def _user_layers(with_folders: list[Path]) -> list[Path]:

@@ -117,11 +117,7 @@ def private_folder(warn: WarnFn = no_warning) -> Path | None:
     except OSError as exc:
         warn(f"cannot use cache folder {own}: {exc.strerror}; using an in-memory index")
         return None
-    reason = "not a folder" if not stat.S_ISDIR(info.st_mode) else untrusted_because(info)
-    if reason is not None:
-        warn(f"ignoring cache folder {own}: {reason}; using an in-memory index")
-        return None
-    return own
+    return own if _trusted(own, info, stat.S_ISDIR, "folder", "using an in-memory index", warn) else None
 
 
 def trusted_file(path: Path, warn: WarnFn = no_warning) -> bool:
@@ -133,11 +129,21 @@ def trusted_file(path: Path, warn: WarnFn = no_warning) -> bool:
         info = path.lstat()
     except OSError:
         return False
-    reason = "not a regular file" if not stat.S_ISREG(info.st_mode) else untrusted_because(info)
+    return _trusted(path, info, stat.S_ISREG, "file", "rebuilding", warn)
+
+
+def _trusted(
+    path: Path, info: os.stat_result, kind_ok: Callable[[int], bool], noun: str, then: str, warn: WarnFn
+) -> bool:
+    """Whether a cache folder or file may be used; if not, one warning says why and what kz does instead."""
+    reason = (
+        untrusted_because(info)
+        if kind_ok(info.st_mode)
+        else f"not a {'regular file' if noun == 'file' else noun}"
+    )
     if reason is not None:
-        warn(f"ignoring cache file {path}: {reason}; rebuilding")
-        return False
-    return True
+        warn(f"ignoring cache {noun} {path}: {reason}; {then}")
+    return reason is None
 
 
 def touch(path: Path) -> None:

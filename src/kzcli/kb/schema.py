@@ -69,6 +69,13 @@ Era = Literal["unrest", "background"]
 Verdict = Literal["contradiction", "differs", "agrees"]
 ComparedKind = Literal["name", "occurrence", "attribution", "wording"]
 SlipKind = Literal["self-contradiction", "misspelling", "typo"]
+EraField = Annotated[
+    Era | None,
+    Field(
+        description="unrest (January 2022) or background (history before, aftermath after); "
+        "a record left unmarked is shown with the unrest."
+    ),
+]
 ActorType = Literal["person", "organisation", "state", "group"]
 PlaceKind = Literal["city", "town", "region", "country", "site"]
 Qualifier = Literal["exact", "about", "over", "more_than", "at_least", "nearly", "almost", "up_to"]
@@ -167,7 +174,7 @@ class Source(_Record):
         return self
 
 
-class DateClaim(_Record):
+class DateClaim(Citation):
     """One source's date for an event, with its precision: a day, month or year, a bound, or "around"."""
 
     date: PartialDate
@@ -179,21 +186,13 @@ class DateClaim(_Record):
         default=None,
         description="What this source dates, when it is not quite what the others date (another office).",
     )
-    source: Id
-    paragraph: Annotated[int, Field(ge=1)]
-    excerpt: Excerpt
-    note: Text | None = None
 
 
 class Event(_Record):
     """Something that happened on a (possibly partial) date, in our own words."""
 
     id: Id
-    era: Era | None = Field(
-        default=None,
-        description="unrest (January 2022) or background (history before, aftermath after); "
-        "a record left unmarked is shown with the unrest.",
-    )
+    era: EraField = None
     date: PartialDate | None = None
     date_qualifier: DateQualifier | None = Field(
         default=None, description='How the sources word `date`: "by", "after" or "around" it.'
@@ -273,11 +272,7 @@ class Figure(_Record):
     """A number one source reports, with its qualifier exactly as worded."""
 
     id: Id
-    era: Era | None = Field(
-        default=None,
-        description="unrest (January 2022) or background (history before, aftermath after); "
-        "a record left unmarked is shown with the unrest.",
-    )
+    era: EraField = None
     metric: Metric
     value: int | float
     qualifier: Qualifier
@@ -309,14 +304,10 @@ class Scope(_Record):
     )
 
 
-class ComparedClaim(_Record):
+class ComparedClaim(Citation):
     """One source's answer to a compared question, in words, with its citation."""
 
     value: Name
-    source: Id
-    paragraph: Annotated[int, Field(ge=1)]
-    excerpt: Excerpt
-    note: Text | None = None
 
 
 class Comparison(_Record):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kzcli.ask.summaries import CLAIM_FIELDS, Record
 from kzcli.compare import date_in_dispute
+from kzcli.show.summary_views import claim_cell
 from kzcli.show.views import Table, View, cell_text, source_keys
 from kzcli.textnorm import wrap_words
 
@@ -70,7 +71,7 @@ def figure_lines(
             (keys.get(source, source), claim) for source, claims in row["cells"].items() for claim in claims
         ]
         label_width = max(len(key) for key, _ in bars)
-        texts = [_claim_text(claim, originators) for _, claim in bars]
+        texts = [claim_cell(claim, originators) for _, claim in bars]
         lead = 2 + label_width + 2
         room = width - lead - max(len(t) for t in texts) - 2
         # Too narrow for bar and words on one line: the words go on the lines below the bar.
@@ -108,15 +109,6 @@ def _legend(items: list[str], width: int) -> list[str]:
         else:
             lines.append(item)
     return lines
-
-
-def _claim_text(claim: Record, originators: dict[str, str]) -> str:
-    text = str(claim["shown"])
-    if claim["as_of"]:
-        text += f" (as of {claim['as_of']})"
-    if claim["attributed_to"]:
-        text += f" (from {originators.get(claim['attributed_to'], claim['attributed_to'])})"
-    return text
 
 
 def figures_view(

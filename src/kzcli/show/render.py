@@ -51,8 +51,8 @@ def _surrogates(code: int) -> tuple[int, int]:
     return 0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)
 
 
-def render(view: View, fmt: Format, out: TextIO, *, color: bool) -> None:
-    """Write `view` to `out` in `fmt`."""
+def render(view: View, fmt: Format, out: TextIO, *, color: bool, terminal: bool = False) -> None:
+    """Write `view` to `out` in `fmt`; `terminal` (from the CLI's Environment) says `out` is a terminal."""
     if fmt is Format.json:
         out.write(to_json(view.data) + "\n")
     elif fmt is Format.jsonl:
@@ -64,7 +64,7 @@ def render(view: View, fmt: Format, out: TextIO, *, color: bool) -> None:
     elif fmt is Format.table:
         _draw_tables(view, out, color=color)
     else:
-        safe = out.isatty()
+        safe = terminal
         if fmt is Format.tsv:
             _write_tsv(view.flat, out, safe)
         elif fmt is Format.csv:

@@ -25,7 +25,7 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
     keys = source_keys(used)
 
     def cell(claims: list[Record]) -> str:
-        return "; ".join(_cell_claim(c, originators) for c in claims) or "—"
+        return "; ".join(claim_cell(c, originators) for c in claims) or "—"
 
     human = Table(
         ["Compared", *(keys[s["id"]] for s in used), "Verdict"],
@@ -65,7 +65,8 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
     return View(matrix, [human], flat, legend(used, {s["id"] for s in used}), notes)
 
 
-def _cell_claim(claim: Record, originators: dict[str, str]) -> str:
+def claim_cell(claim: Record, originators: dict[str, str]) -> str:
+    """A claim as one cell: its value and hedge, the open metric's caveat, its originator and date."""
     text = str(claim["shown"])
     if claim["caveat"]:
         text += f" {claim['metric']}, which may count the injured"
