@@ -23,6 +23,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 MINI_KB = HERE / "fixtures" / "mini" / "kb"
 MINI_TEXTS = HERE / "fixtures" / "mini" / "texts"
+# The fixture KB as global options: kz(*MINI, "timeline").
+MINI = ("--data-dir", str(MINI_KB))
+GOLDEN = HERE / "golden"
 SHARED_SOURCES = Path(os.environ.get("KZ_SOURCES_DIR", REPO.parent / "shared" / "sources"))
 
 
@@ -121,3 +124,11 @@ def run_in_terminal(*args: str, columns: int = 100) -> str:
     os.close(leader)
     proc.wait(timeout=60)
     return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+def assert_matches_golden(name: str, out: str) -> None:
+    """`out` is exactly tests/golden/NAME.txt; KZ_UPDATE_GOLDEN=1 rewrites the file (review the diff)."""
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("KZ_UPDATE_GOLDEN"):
+        path.write_text(out, encoding="utf-8")
+    assert out == path.read_text(encoding="utf-8")

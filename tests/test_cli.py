@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_KB, retitle_event
+from conftest import MINI, retitle_event
 from kzcli.ask import lookups as queries
 from kzcli.cli.app import _command_name, app
 from kzcli.errors import ExitCode
 
-MINI = ("--data-dir", str(MINI_KB))
 LISTINGS = [
     ("timeline",),
     ("actors",),

@@ -5,14 +5,10 @@ Regenerate after an intended layout change with KZ_UPDATE_GOLDEN=1 and review th
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from conftest import MINI_KB
+from conftest import MINI_KB, assert_matches_golden
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = {
     "timeline": ("timeline",),
     "figures-deaths": ("figures", "--deaths"),
@@ -27,7 +23,4 @@ def test_table_layout_matches_golden(kz, name: str) -> None:
     out = kz(
         "--data-dir", str(MINI_KB), "--no-color", *CASES[name], "-f", "table", env={"COLUMNS": "100"}
     ).stdout
-    path = GOLDEN / f"{name}.txt"
-    if os.environ.get("KZ_UPDATE_GOLDEN"):
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    assert_matches_golden(name, out)

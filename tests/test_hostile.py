@@ -12,11 +12,10 @@ import pytest
 
 import kzcli.index.store
 import kzcli.kb.files
-from conftest import MINI_KB, kz_executable, retitle_event, run_kz
+from conftest import MINI, kz_executable, retitle_event, run_kz
 from kzcli.errors import ExitCode
 
 pytestmark = pytest.mark.hostile
-MINI = ("--data-dir", str(MINI_KB))
 
 
 # --- Hostile or broken knowledge bases -------------------------------------------------

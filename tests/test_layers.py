@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_KB
+from conftest import MINI, MINI_KB
 from kzcli.errors import ExitCode
-
-MINI = ("--data-dir", str(MINI_KB))
 
 OVERLAY_SOURCES = """\
 - id: gamma

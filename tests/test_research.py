@@ -5,17 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI_KB, run_in_terminal, run_kz
+from conftest import MINI, assert_matches_golden, run_in_terminal, run_kz
 from kzcli.errors import ExitCode
-
-MINI = ("--data-dir", str(MINI_KB))
-GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def test_by_source_matrix_has_a_row_per_scope_and_a_cell_per_source(kz) -> None:
@@ -116,10 +112,7 @@ def test_cite_an_unknown_id_exits_1_with_one_line(kz) -> None:
 def test_charts_at_a_terminal_match_golden(name: str, args: tuple[str, ...]) -> None:
     """Drawn on a real pseudo-terminal 100 columns wide, each chart is exactly the reviewed file."""
     out = run_in_terminal(*MINI, *args, columns=100)
-    path = GOLDEN / f"{name}.txt"
-    if os.environ.get("KZ_UPDATE_GOLDEN"):
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    assert_matches_golden(name, out)
     assert all(len(line) <= 100 for line in out.splitlines())
 
 
