@@ -48,13 +48,16 @@ class Column:
     """One column of an output table, declared once: its machine name, title, getter and layout rule.
 
     `name` is the TSV, CSV and JSON name; `title` the terminal table's header (None: machine
-    formats only); `unbroken` keeps an id or a number whole at any width.
+    formats only); `unbroken` keeps an id or a number whole at any width; `show`, if given,
+    words the cell for people at a terminal.
     """
 
     name: str
     title: str | None
     get: Callable[[Record], str]
     unbroken: bool = False
+    # How a terminal shows the cell, when it words it for people (source keys, place names).
+    show: Callable[[Record], str] | None = None
 
 
 def machine_table(columns: list[Column], records: list[Record]) -> Table:
@@ -67,7 +70,7 @@ def human_table(columns: list[Column], records: list[Record], title: str | None 
     shown = [c for c in columns if c.title is not None]
     return Table(
         [str(c.title) for c in shown],
-        [[c.get(r) for c in shown] for r in records],
+        [[(c.show or c.get)(r) for c in shown] for r in records],
         title,
         frozenset(str(c.title) for c in shown if c.unbroken),
     )
@@ -200,11 +203,11 @@ def _claims_text(event: Record) -> str:
     )
 
 
-def timeline_columns() -> list[Column]:
+def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Column]:
     """The timeline's columns: titled ones at a terminal, every one in machine formats."""
     return [
         Column("id", None, lambda e: e["id"], unbroken=True),
-        Column("date", "Date", lambda e: e["date"]),
+        Column("date", "Date", lambda e: e["date"], show=lambda e: event_date(e, keys)),
         Column("date_qualifier", None, lambda e: e.get("date_qualifier") or ""),
         Column("end_date", None, lambda e: e["end_date"] or ""),
         Column("time", None, lambda e: e["time"] or ""),
@@ -214,21 +217,20 @@ def timeline_columns() -> list[Column]:
         Column("verdict", None, lambda e: _mark_columns(e)[1]),
         Column("date_claims", None, _claims_text),
         Column("title", "Event", lambda e: e["title"]),
-        Column("places", "Places", lambda e: _join(e["places"])),
+        Column("places", "Places", lambda e: _join(e["places"]), show=lambda e: _place_names(e, places)),
         Column("actors", None, lambda e: _join(e["actors"])),
         Column("tags", None, lambda e: _join(e["tags"])),
-        Column("sources", "Sources", lambda e: _cite_ids(e["citations"])),
+        Column(
+            "sources",
+            "Sources",
+            lambda e: _cite_ids(e["citations"]),
+            show=lambda e: _cite_keys(e["citations"], keys),
+        ),
     ]
 
 
-def _for_people(columns: list[Column], keys: dict[str, str], places: dict[str, str]) -> list[Column]:
-    """The terminal's wording of the same columns: every source's date, place names, source keys."""
-    human = {
-        "date": lambda e: event_date(e, keys),
-        "places": lambda e: ", ".join(places.get(p, p) for p in e["places"]),
-        "sources": lambda e: _cite_keys(e["citations"], keys),
-    }
-    return [Column(c.name, c.title, human.get(c.name, c.get), c.unbroken) for c in columns]
+def _place_names(event: Record, places: dict[str, str]) -> str:
+    return ", ".join(places.get(p, p) for p in event["places"])
 
 
 def timeline(
@@ -237,8 +239,8 @@ def timeline(
     """Events in date order; an event the sources date differently shows every source's date."""
     cites = [e["citations"] for e in events]
     keys = source_keys(sources)
-    columns = timeline_columns()
-    human = human_table(_for_people(columns, keys, places), events)
+    columns = timeline_columns(keys, places)
+    human = human_table(columns, events)
     flat = machine_table(columns, events)
     marks = _with_marks(human, events)
     if evidence:
@@ -338,15 +340,14 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
 def listing(kind: str, docs: list[Record]) -> View:
     """All actors or places, one row each."""
     extra = "type" if kind == "actor" else "kind"
-    human = Table(
-        ["Id", "Name", extra.title(), "Aliases"],
-        [[d["id"], d["name"], d[extra], ", ".join(d["aliases"])] for d in docs],
-    )
-    flat = Table(
-        ["id", "name", extra, "aliases", "sources"],
-        [[d["id"], d["name"], d[extra], _join(d["aliases"]), _cite_ids(d["citations"])] for d in docs],
-    )
-    return View(docs, [human], flat)
+    columns = [
+        Column("id", "Id", lambda d: d["id"], unbroken=True),
+        Column("name", "Name", lambda d: d["name"]),
+        Column(extra, extra.title(), lambda d: d[extra]),
+        Column("aliases", "Aliases", lambda d: _join(d["aliases"]), show=lambda d: ", ".join(d["aliases"])),
+        Column("sources", None, lambda d: _cite_ids(d["citations"])),
+    ]
+    return View(docs, [human_table(columns, docs)], machine_table(columns, docs))
 
 
 def _reported_by(figure: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
@@ -369,8 +370,18 @@ def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> li
         Column("scope", "Scope", lambda f: f["scope"]),
         Column("as_of", "As of", lambda f: f["as_of"] or ""),
         Column("as_of_qualifier", None, lambda f: f.get("as_of_qualifier") or ""),
-        Column("place", "Place", lambda f: places.get(f["place"] or "", f["place"] or "")),
-        Column("sources", "Sources", lambda f: _reported_by(f, keys, originators)),
+        Column(
+            "place",
+            "Place",
+            lambda f: f["place"] or "",
+            show=lambda f: places.get(f["place"] or "", f["place"] or ""),
+        ),
+        Column(
+            "sources",
+            "Sources",
+            lambda f: _cite_ids(f["citations"]),
+            show=lambda f: _reported_by(f, keys, originators),
+        ),
         Column("attributed_to", None, lambda f: f.get("attributed_to") or ""),
         Column("era", None, lambda f: f["era"]),
         Column("disputed", None, lambda f: cell_text(f["disputed"])),
@@ -378,12 +389,6 @@ def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> li
         Column("verdict", None, lambda f: _mark_columns(f)[1]),
         Column("note", "Note", lambda f: f["note"] or ""),
     ]
-
-
-_FIGURE_MACHINE_TEXT: dict[str, Callable[[Record], str]] = {
-    "place": lambda f: f["place"] or "",
-    "sources": lambda f: _cite_ids(f["citations"]),
-}
 
 
 def figures(
@@ -402,8 +407,7 @@ def figures(
     cites = [f["citations"] for f in rows]
     keys = source_keys(sources)
     columns = figure_columns(keys, names)
-    machine = [Column(c.name, c.title, _FIGURE_MACHINE_TEXT.get(c.name, c.get), c.unbroken) for c in columns]
-    human, flat = human_table(columns, rows), machine_table(machine, rows)
+    human, flat = human_table(columns, rows), machine_table(columns, rows)
     marks = _with_marks(human, rows)
     if evidence:
         _with_evidence(human, cites, keys)
@@ -440,37 +444,18 @@ def answer_lines(matrix: list[Record], keys: dict[str, str], originators: dict[s
 
 def metric_summary(rows: list[Record], left_out: int = 0) -> View:
     """One line per metric."""
-    human = Table(
-        ["Metric", "Figures", "Range reported", "Sources", "Scopes", "In dispute"],
-        [
-            [
-                r["metric"],
-                str(r["figures"]),
-                _range(r),
-                str(len(r["sources"])),
-                ", ".join(r["scopes"]),
-                str(r["in_dispute"]),
-            ]
-            for r in rows
-        ],
-    )
-    flat = Table(
-        ["metric", "figures", "low", "high", "sources", "scopes", "in_dispute"],
-        [
-            [
-                r["metric"],
-                str(r["figures"]),
-                r["low"],
-                r["high"],
-                _join(r["sources"]),
-                _join(r["scopes"]),
-                str(r["in_dispute"]),
-            ]
-            for r in rows
-        ],
-    )
+    columns = [
+        Column("metric", "Metric", lambda r: r["metric"]),
+        Column("figures", "Figures", lambda r: str(r["figures"])),
+        Column("low", "Range reported", lambda r: r["low"], show=_range),
+        Column("high", None, lambda r: r["high"]),
+        Column("sources", "Sources", lambda r: _join(r["sources"]), show=lambda r: str(len(r["sources"]))),
+        Column("scopes", "Scopes", lambda r: _join(r["scopes"]), show=lambda r: ", ".join(r["scopes"])),
+        Column("in_dispute", "In dispute", lambda r: str(r["in_dispute"])),
+    ]
     notes = ["The range runs across scopes: compare like with like with kz figures METRIC (or --casualties)."]
-    return View(rows, [human], flat, notes=notes + left_out_note(left_out, "figure", "--background"))
+    notes += left_out_note(left_out, "figure", "--background")
+    return View(rows, [human_table(columns, rows)], machine_table(columns, rows), notes=notes)
 
 
 def _range(row: Record) -> str:
@@ -482,49 +467,30 @@ def _people(doc: Record) -> str:
 
 
 def sources(docs: list[Record], bundled: str) -> View:
-    """Every source's metadata as the text states it, and the folder (layer) it came from."""
+    """Every source's metadata as the text states it, the key the legends use, and its folder (layer)."""
 
     def folder(doc: Record) -> str:
         return "bundled" if doc.get("folder") in (None, bundled) else str(doc["folder"])
 
-    human = Table(
-        ["Id", "Title", "Publisher", "Published", "Kind", "Facts", "Folder"],
-        [
-            [
-                d["id"],
-                d["title"] or "(untitled)",
-                d["publisher"] or "(not stated)",
-                _published(d),
-                d["kind"],
-                str(d["facts"]),
-                folder(d),
-            ]
-            for d in docs
-        ],
-    )
-    flat = Table(
-        ["id", "title", "publisher", "people", "published", "kind", "facts", "sha256", "folder"],
-        [
-            [
-                d["id"],
-                d["title"] or "",
-                d["publisher"] or "",
-                _people(d),
-                d["published"] or "",
-                d["kind"],
-                str(d["facts"]),
-                d["sha256"],
-                d.get("folder") or "",
-            ]
-            for d in docs
-        ],
-    )
-    return View(
-        docs,
-        [human],
-        flat,
-        notes=["Inferred metadata is marked '(inferred)'; see kz source ID for the reasons."],
-    )
+    columns = [
+        Column("id", "Id", lambda d: d["id"], unbroken=True),
+        Column("key", "Key", lambda d: d.get("key") or "", unbroken=True),
+        Column("title", "Title", lambda d: d["title"] or "", show=lambda d: d["title"] or "(untitled)"),
+        Column(
+            "publisher",
+            "Publisher",
+            lambda d: d["publisher"] or "",
+            show=lambda d: d["publisher"] or "(not stated)",
+        ),
+        Column("people", None, _people),
+        Column("published", "Published", lambda d: d["published"] or "", show=_published),
+        Column("kind", "Kind", lambda d: d["kind"]),
+        Column("facts", "Facts", lambda d: str(d["facts"])),
+        Column("sha256", None, lambda d: d["sha256"]),
+        Column("folder", "Folder", lambda d: d.get("folder") or "", show=folder),
+    ]
+    notes = ["Inferred metadata is marked '(inferred)'; see kz source ID for the reasons."]
+    return View(docs, [human_table(columns, docs)], machine_table(columns, docs), notes=notes)
 
 
 def _published(doc: Record) -> str:
@@ -576,14 +542,14 @@ def source_detail(doc: Record, evidence: bool) -> View:
 
 def search(hits: list[Record]) -> View:
     """Ranked hits with their record type and id."""
-    human = Table(
-        ["Type", "Id", "Label", "Match"], [[h["type"], h["id"], h["label"], h["match"]] for h in hits]
-    )
-    flat = Table(
-        ["type", "id", "label", "match", "score"],
-        [[h["type"], h["id"], h["label"], h["match"], str(h["score"])] for h in hits],
-    )
-    return View(hits, [human], flat)
+    columns = [
+        Column("type", "Type", lambda h: h["type"]),
+        Column("id", "Id", lambda h: h["id"], unbroken=True),
+        Column("label", "Label", lambda h: h["label"]),
+        Column("match", "Match", lambda h: h["match"]),
+        Column("score", None, lambda h: str(h["score"])),
+    ]
+    return View(hits, [human_table(columns, hits)], machine_table(columns, hits))
 
 
 def _claim_value(dispute: Record, claim: Record) -> str:
