@@ -5,11 +5,14 @@ from __future__ import annotations
 from kzcli.ask.summaries import CLAIM_FIELDS, Record
 from kzcli.show.views import (
     MARKS,
+    Column,
     Table,
     View,
     answer_line,
     cell_text,
+    human_table,
     legend,
+    machine_table,
     mark_text,
     quoted_words,
     role_text,
@@ -89,9 +92,13 @@ def _verdict(row: Record) -> str:
 
 def gaps(found: list[Record]) -> View:
     """Each gap on one row: the record, what is missing, and why it matters."""
-    columns = ["type", "id", "gap", "detail"]
-    rows = [[g[c] for c in columns] for g in found]
-    return View(found, [Table([c.title() for c in columns], rows)], Table(columns, rows))
+    columns = [
+        Column("type", "Type", lambda g: g["type"]),
+        Column("id", "Id", lambda g: g["id"], unbroken=True),
+        Column("gap", "Gap", lambda g: g["gap"]),
+        Column("detail", "Detail", lambda g: g["detail"]),
+    ]
+    return View(found, [human_table(columns, found)], machine_table(columns, found))
 
 
 def _keys_of(ids: list[str], keys: dict[str, str]) -> str:
@@ -151,28 +158,24 @@ def statements(docs: list[Record], sources: list[Record]) -> View:
         reported = ", ".join(dict.fromkeys(keys.get(c["source"], c["source"]) for c in doc["citations"]))
         return f"{doc['actor_name']}, via {reported}"
 
-    human = Table(
-        ["Date", "Statement", "Quoted", "Attributed to"],
-        [[d["date"] or "", d["summary"], quoted_words(d["citations"]), via(d)] for d in docs],
-    )
+    columns = [
+        Column("id", None, lambda d: d["id"], unbroken=True),
+        Column("date", "Date", lambda d: d["date"] or ""),
+        Column("actor", None, lambda d: d["actor"]),
+        Column("summary", "Statement", lambda d: d["summary"]),
+        Column("quoted", "Quoted", lambda d: quoted_words(d["citations"])),
+        Column(
+            "sources",
+            "Attributed to",
+            lambda d: "; ".join(dict.fromkeys(c["source"] for c in d["citations"])),
+            show=via,
+        ),
+        Column("dispute", None, lambda d: "; ".join(m["id"] for m in d.get("disputes", []))),
+    ]
+    human = human_table(columns, docs)
     if any(d.get("disputes") for d in docs):
         human.columns.append("Dispute")
         for row, doc in zip(human.rows, docs, strict=True):
             row.append(mark_text(doc))
-    flat = Table(
-        ["id", "date", "actor", "summary", "quoted", "sources", "dispute"],
-        [
-            [
-                d["id"],
-                d["date"] or "",
-                d["actor"],
-                d["summary"],
-                quoted_words(d["citations"]),
-                "; ".join(dict.fromkeys(c["source"] for c in d["citations"])),
-                "; ".join(m["id"] for m in d.get("disputes", [])),
-            ]
-            for d in docs
-        ],
-    )
     cited = {c["source"] for d in docs for c in d["citations"]}
-    return View(docs, [human], flat, legend(sources, cited))
+    return View(docs, [human], machine_table(columns, docs), legend(sources, cited))
