@@ -44,6 +44,7 @@ _INF = float("inf")
 # "about 4,000" one value, and "almost 8,000" and "nearly 10,000" two.
 _ABOUT, _NEARLY = 0.1, 0.15
 _AROUND_DAYS = 1
+_SERIES = "a series over time: "
 
 RULES: list[tuple[str, str, str]] = [
     (
@@ -184,7 +185,7 @@ def _counted_apart(a: Record, b: Record) -> Pair | None:
     early, late = sorted((a, b), key=lambda c: date_range(c["as_of"])[1])
     if value_range(late["value"], late["qualifier"])[1] < value_range(early["value"], early["qualifier"])[0]:
         return Pair("contradiction", f"the count runs backwards: {_series([early, late])}")
-    return Pair("differs", f"a series over time: {_series([early, late])}")
+    return Pair("differs", _SERIES + _series([early, late]))
 
 
 def _series(claims: list[Record]) -> str:
@@ -283,6 +284,11 @@ def judge(claims: list[Record], pair: Any) -> tuple[str, str]:
         return "agrees", "a single source"
     verdict = worst(p.verdict for p in pairs)
     notes = [p.note for p in sorted(pairs, key=lambda p: _RANK[p.verdict])]
+    series = [n for n in notes if n.startswith(_SERIES)]
+    if len(series) > 1:
+        # Pair by pair, a series reads twice; said once, it runs through every dated count in order.
+        dated_claims = sorted((c for c in claims if c.get("as_of")), key=lambda c: date_range(c["as_of"])[1])
+        notes = [n for n in notes if not n.startswith(_SERIES)] + [_SERIES + _series(dated_claims)]
     return verdict, "; ".join(dict.fromkeys(notes))
 
 
