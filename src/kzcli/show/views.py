@@ -562,57 +562,43 @@ def _claim_value(dispute: Record, claim: Record) -> str:
     return str(claim["shown"])
 
 
-_DISPUTE_COLUMNS = [
-    "id",
-    "kind",
-    "verdict",
-    "subject",
-    "explanation",
-    "claim",
-    "derived",
-    "source",
-    "paragraph",
-]
+def dispute_columns(keys: dict[str, str], evidence: bool) -> list[Column]:
+    """One row per side of a comparison; the comparison's own fields show on its first row only."""
+
+    def first(field: Callable[[Record], str]) -> Callable[[Record], str]:
+        return lambda side: field(side) if side["first"] else ""
+
+    def verdict(side: Record) -> str:
+        return f"{MARKS.get(side['of']['verdict'], '=')} {side['of']['verdict']}"
+
+    return [
+        Column(
+            "id", "Dispute", lambda side: side["of"]["id"], unbroken=True, show=first(lambda d: d["of"]["id"])
+        ),
+        Column("kind", None, lambda side: side["of"]["kind"]),
+        Column("verdict", "Verdict", lambda side: side["of"]["verdict"], show=first(verdict)),
+        Column(
+            "subject", "Subject", lambda side: side["of"]["subject"], show=first(lambda d: d["of"]["subject"])
+        ),
+        Column("explanation", None, lambda side: side["of"]["explanation"]),
+        Column("claim", "Claim", lambda side: _claim_value(side["of"], side)),
+        Column("derived", None, lambda side: cell_text(side.get("derived", False))),
+        Column(
+            "source",
+            "Source",
+            lambda side: side["source"],
+            show=lambda side: str(keys.get(side["source"], side["source"])),
+        ),
+        Column("paragraph", "¶", lambda side: str(side["paragraph"])),
+        Column("excerpt", "Excerpt" if evidence else None, lambda side: side["excerpt"]),
+    ]
 
 
 def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View:
     """Every comparison, one row per side, each with its citation; the verdict and why on its first row."""
-    rows = [(d, c, i == 0) for d in items for i, c in enumerate(d["claims"])]
-    keys = source_keys(sources)
-    columns = ["Dispute", "Verdict", "Subject", "Claim", "Source", "¶"] + (["Excerpt"] if evidence else [])
-    human = Table(
-        columns,
-        [
-            [
-                d["id"] if first else "",
-                f"{MARKS.get(d['verdict'], '=')} {d['verdict']}" if first else "",
-                d["subject"] if first else "",
-                _claim_value(d, c),
-                keys.get(c["source"], c["source"]),
-                str(c["paragraph"]),
-                *([c["excerpt"]] if evidence else []),
-            ]
-            for d, c, first in rows
-        ],
-    )
-    flat = Table(
-        [*_DISPUTE_COLUMNS, "excerpt"],
-        [
-            [
-                d["id"],
-                d["kind"],
-                d["verdict"],
-                d["subject"],
-                d["explanation"],
-                _claim_value(d, c),
-                cell_text(c.get("derived", False)),
-                c["source"],
-                str(c["paragraph"]),
-                c["excerpt"],
-            ]
-            for d, c, _ in rows
-        ],
-    )
+    sides = [dict(c, of=d, first=i == 0) for d in items for i, c in enumerate(d["claims"])]
+    columns = dispute_columns(source_keys(sources), evidence)
+    human, flat = human_table(columns, sides), machine_table(columns, sides)
     notes = [f"{d['id']}: {d['verdict']} — {d['explanation']}" for d in items]
     counts = {
         v: sum(d["verdict"] == v for d in items) for v in ("contradiction", "differs", "agrees", "slip")
@@ -621,7 +607,7 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
     notes.append(
         f"{summary or 'nothing'} listed; kz resolves none of them (kz schema --rules explains each verdict)."
     )
-    return View(items, [human], flat, legend(sources, {c["source"] for _, c, _ in rows}), notes)
+    return View(items, [human], flat, legend(sources, {side["source"] for side in sides}), notes)
 
 
 def cell_text(value: object) -> str:
@@ -659,16 +645,20 @@ def select_fields(view: View, wanted: list[str]) -> View:
 def cache(info: Record) -> View:
     """`kz cache`: the cache folder, its size, and each of kz's files in it."""
     entries = info["entries"]
-    human = Table(
-        ["File", "Kind", "Bytes", "Last used", "Knowledge-base folders"],
-        [[e["file"], e["kind"], f"{e['size']:,}", e["used"], ", ".join(e["folders"] or [])] for e in entries],
-    )
-    flat = Table(
-        ["file", "kind", "size", "used", "folders"],
-        [[e["file"], e["kind"], str(e["size"]), e["used"], _join(e["folders"] or [])] for e in entries],
-    )
+    columns = [
+        Column("file", "File", lambda e: e["file"], unbroken=True),
+        Column("kind", "Kind", lambda e: e["kind"]),
+        Column("size", "Bytes", lambda e: str(e["size"]), show=lambda e: f"{e['size']:,}"),
+        Column("used", "Last used", lambda e: e["used"]),
+        Column(
+            "folders",
+            "Knowledge-base folders",
+            lambda e: _join(e["folders"] or []),
+            show=lambda e: ", ".join(e["folders"] or []),
+        ),
+    ]
     where = info["path"] or "none usable (indexes are built in memory)"
     notes = [f"Cache folder: {where}; {len(entries)} files, {info['size']:,} bytes."]
     if "removed" in info:
         notes.append(f"Removed {info['removed']} files.")
-    return View(info, [human], flat, notes=notes)
+    return View(info, [human_table(columns, entries)], machine_table(columns, entries), notes=notes)
