@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kzcli.ask.summaries import CLAIM_FIELDS, Record
 from kzcli.show.views import (
     MARKS,
+    RECORD_COLUMNS,
     Column,
     Table,
     View,
@@ -41,24 +44,13 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
             for row in matrix
         ],
     )
-    flat = Table(
-        ["row", "subject", "part_of", "source", *CLAIM_FIELDS, "verdict", "explanation", "disputed"],
-        [
-            [
-                row["row"],
-                row["subject"],
-                row["part_of"] or "",
-                source,
-                *(cell_text(claim[name]) for name in CLAIM_FIELDS),
-                row["verdict"],
-                row["explanation"],
-                cell_text(row["disputed"]),
-            ]
-            for row in matrix
-            for source, claims in row["cells"].items()
-            for claim in claims
-        ],
-    )
+    sides = [
+        dict(claim, row=row, source=source)
+        for row in matrix
+        for source, cl in row["cells"].items()
+        for claim in cl
+    ]
+    flat = machine_table(_matrix_columns(), sides)
     notes = []
     if any(claim["attributed_to"] for row in matrix for cl in row["cells"].values() for claim in cl):
         notes.append("(via X): the source attributes the figure to that originator.")
@@ -66,6 +58,28 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
     if disputed:
         notes.append(f"{disputed} of {len(matrix)} rows are in dispute; kz disputes explains each.")
     return View(matrix, [human], flat, legend(used, {s["id"] for s in used}), notes)
+
+
+def _field(name: str) -> Callable[[Record], str]:
+    """A getter for one claim field, as flat text."""
+    return lambda claim: cell_text(claim[name])
+
+
+def _matrix_columns() -> list[Column]:
+    """The by-source matrix flattened: one line per (question, source, claim), with the row's verdict."""
+    row_fields = [
+        Column("row", None, lambda c: c["row"]["row"]),
+        Column("subject", None, lambda c: c["row"]["subject"]),
+        Column("part_of", None, lambda c: c["row"]["part_of"] or ""),
+        Column("source", None, lambda c: c["source"]),
+    ]
+    claim_fields = [Column(name, None, _field(name)) for name in CLAIM_FIELDS]
+    verdicts = [
+        Column("verdict", None, lambda c: cell_text(c["row"]["verdict"])),
+        Column("explanation", None, lambda c: cell_text(c["row"]["explanation"])),
+        Column("disputed", None, lambda c: cell_text(c["row"]["disputed"])),
+    ]
+    return row_fields + claim_fields + verdicts
 
 
 def claim_cell(claim: Record, originators: dict[str, str]) -> str:
@@ -93,8 +107,7 @@ def _verdict(row: Record) -> str:
 def gaps(found: list[Record]) -> View:
     """Each gap on one row: the record, what is missing, and why it matters."""
     columns = [
-        Column("type", "Type", lambda g: g["type"]),
-        Column("id", "Id", lambda g: g["id"], unbroken=True),
+        *RECORD_COLUMNS,
         Column("gap", "Gap", lambda g: g["gap"]),
         Column("detail", "Detail", lambda g: g["detail"]),
     ]

@@ -60,6 +60,13 @@ class Column:
     show: Callable[[Record], str] | None = None
 
 
+# Which record a row is about: its type and id, first in search hits and gaps alike.
+RECORD_COLUMNS = (
+    Column("type", "Type", lambda r: r["type"]),
+    Column("id", "Id", lambda r: r["id"], unbroken=True),
+)
+
+
 def machine_table(columns: list[Column], records: list[Record]) -> Table:
     """Every column, by name, for TSV, CSV, JSON field selection and Markdown."""
     return Table([c.name for c in columns], [[c.get(r) for c in columns] for r in records])
@@ -516,6 +523,8 @@ def source_detail(doc: Record, evidence: bool) -> View:
     meta += [[f"inferred {name}", why] for name, why in doc["inferred"].items()]
     if doc["note"]:
         meta.append(["note", doc["note"]])
+    meta += [[e["kind"], f"{e['text']} (¶{e['paragraph']})"] for e in doc.get("elements", [])]
+    meta += [[f"uncited ¶{u['paragraph']}", u["reason"]] for u in doc.get("uncited", [])]
     columns = ["Paragraph", "Type", "Id", "Fact"] + (["Excerpt"] if evidence else [])
     facts = Table(
         columns,
@@ -543,8 +552,7 @@ def source_detail(doc: Record, evidence: bool) -> View:
 def search(hits: list[Record]) -> View:
     """Ranked hits with their record type and id."""
     columns = [
-        Column("type", "Type", lambda h: h["type"]),
-        Column("id", "Id", lambda h: h["id"], unbroken=True),
+        *RECORD_COLUMNS,
         Column("label", "Label", lambda h: h["label"]),
         Column("match", "Match", lambda h: h["match"]),
         Column("score", None, lambda h: str(h["score"])),
