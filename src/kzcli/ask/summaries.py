@@ -240,12 +240,12 @@ def brief(kb: dict[str, list[Record]], scopes: dict[str, Record], sizes: dict[st
     )[: sizes["actors"]]
     headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
     rows = by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]})
-    # The questions most sources answer come first; a part is shown only when it is in dispute.
+    # Killed, arrested, deployed, hurt, in that order; a part is shown only when its sources contradict.
     wholes = sorted(
         (r for r in rows if not r["part_of"]),
         key=lambda r: (HEADLINE_METRICS.index(r["metric"]), -len(r["cells"])),
     )
-    spans = sorted(e["date"] for e in core)
+    spans = sorted(e["date"] for e in core if len(e["date"]) == len("YYYY-MM-DD"))
     return {
         "period": {"from": spans[0] if spans else None, "to": spans[-1] if spans else None},
         "what_happened": [_brief_event(e) | {"summary": e["summary"]} for e in happened],
@@ -264,7 +264,7 @@ def brief(kb: dict[str, list[Record]], scopes: dict[str, Record], sizes: dict[st
             r
             for whole in wholes[: sizes["figures"]]
             for r in rows
-            if r is whole or (r["part_of"] == whole["row"] and r["disputed"])
+            if r is whole or (r["part_of"] == whole["row"] and r["verdict"] == "contradiction")
         ],
     }
 
