@@ -28,6 +28,17 @@ _CYRILLIC = str.maketrans(
     }
 )  # fmt: skip
 _ZH = re.compile(r"zh")
+# Transliteration variants the texts and readers write for one sound: French "ou" for u
+# (Aktaou, Aktau) and "ch" for sh (Kokchetaou, Kokshetau; Chymkent, Shymkent), "kh" or h
+# (Mukhtar), "ye" or e (Yerlan), "-iy" or "-y" at a word's end. Folded the same way on both
+# sides, so no alias has to be written down for them.
+_VARIANTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"kh"), "h"),
+    (re.compile(r"ch"), "sh"),
+    (re.compile(r"ou"), "u"),
+    (re.compile(r"ye"), "e"),
+    (re.compile(r"iy\b"), "y"),
+]
 
 
 def clean_text(text: str) -> str:
@@ -49,14 +60,17 @@ def name_key(text: str) -> str:
 
     'Kassym-Jomart' and 'Қасым-Жомарт' -> 'kasym jomart'; 'Tokayev', 'Tokaev',
     'Токаев' and 'Тоқаев' -> 'tokaev'. The text is cleaned (clean_text) and Cyrillic
-    romanised first; then the folds
-    (zh as j, a 'y' glide between vowels, doubled letters) cover where Latin
-    spellings of Kazakh and Russian names most often differ.
+    romanised first; then the folds (zh as j; kh as h, ch as sh, ou as u, ye as e, a final
+    -iy as -y; a 'y' glide between vowels; doubled letters) cover where Latin spellings of
+    Kazakh and Russian names most often differ: 'Aktau' finds Aktaou, 'Kokshetau' Kokchetaou.
     """
     romanised = unicodedata.normalize("NFKC", clean_text(text).casefold()).translate(_CYRILLIC)
     decomposed = unicodedata.normalize("NFKD", romanised)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = _GLIDE_Y.sub("", _DOUBLED.sub(r"\1", _ZH.sub("j", stripped)))
+    variant = _ZH.sub("j", stripped)
+    for pattern, replacement in _VARIANTS:
+        variant = pattern.sub(replacement, variant)
+    folded = _GLIDE_Y.sub("", _DOUBLED.sub(r"\1", variant))
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 

@@ -215,20 +215,71 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
         raise BadUsage("search: give at least one word (letters or digits)")
     if len(words) > MAX_SEARCH_WORDS:
         raise BadUsage(f"search: at most {MAX_SEARCH_WORDS} words ({len(words)} given); use fewer words")
-    query = " ".join(f'"{w}"*' for w in words)
+    named = {w: _other_names(conn, w) for w in dict.fromkeys(words)}
+    query = " AND ".join(_term(w, named[w]) for w in words)
     bound = conn.execute(
         "SELECT rowid FROM search WHERE search MATCH ? LIMIT 1 OFFSET ?", (query, RANKED_AT_MOST)
     ).fetchone()
     rows = conn.execute(
-        "SELECT kind, record_id, label, snippet(search, 3, '', '', '…', 16), bm25(search) AS score "
+        "SELECT kind, record_id, label, snippet(search, 3, '', '', '…', 16), bm25(search) AS score, body "
         "FROM search WHERE search MATCH ? AND rowid < ? ORDER BY score LIMIT ?",
         (query, bound[0] if bound else 2**63 - 1, limit),
     )
     hits = [
-        {"type": kind, "id": rid, "label": label, "match": snippet, "score": round(-score, 3)}
-        for kind, rid, label, snippet, score in rows
+        {
+            "type": kind,
+            "id": rid,
+            "label": label,
+            "match": snippet,
+            "why": _why(body, named),
+            "score": round(-score, 3),
+        }
+        for kind, rid, label, snippet, score, body in rows
     ]
     return hits, RANKED_AT_MOST if bound else None
+
+
+def _other_names(conn: sqlite3.Connection, word: str) -> tuple[str, list[str]] | None:
+    """When `word` names one actor, place or source: its display name and its other spellings."""
+    key = name_key(word)
+    sql = "SELECT DISTINCT kind, record_id FROM names WHERE key = ? AND kind IN ('actor', 'place', 'source')"
+    found = conn.execute(sql + " LIMIT 2", (key,)).fetchall() if key else []
+    if len(found) != 1:
+        return None
+    kind, record_id = found[0]
+    rows = conn.execute(
+        "SELECT name FROM names WHERE kind = ? AND record_id = ? ORDER BY name", (kind, record_id)
+    )
+    # Spellings that fold to the same key count too: "Aktau" must find the texts' "Aktaou".
+    spellings = [name for (name,) in rows if name.casefold() != word.casefold() and name != record_id]
+    display = record_id if kind == "source" else names_of(conn, kind, {record_id}).get(record_id, record_id)
+    return (display, spellings) if spellings else None
+
+
+def _term(word: str, named: tuple[str, list[str]] | None) -> str:
+    """One query word for FTS5: itself as a prefix, or any spelling of the thing it names."""
+    own = f'"{word}"*'
+    if named is None:
+        return own
+    phrases = [
+        '"' + " ".join(_WORD.findall(spelling)) + '"' for spelling in named[1] if _WORD.search(spelling)
+    ]
+    return f"({' OR '.join([own, *phrases])})"
+
+
+def _why(body: str, named: dict[str, tuple[str, list[str]] | None]) -> str | None:
+    """Why a hit matched when the typed word is not in it: 'Bielorussia, an alias of Belarus'."""
+    text = body.casefold()
+    for word, spellings in named.items():
+        if spellings is None or word.casefold() in text:
+            continue
+        display, others = spellings
+        used = next((s for s in others if s.casefold() in text), None)
+        if used is not None and used.casefold() == display.casefold():
+            return f"{used}, the texts' spelling of {word}"
+        if used is not None:
+            return f"{used}, an alias of {display}"
+    return None
 
 
 def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Record]:

@@ -555,6 +555,7 @@ def search(hits: list[Record]) -> View:
         *RECORD_COLUMNS,
         Column("label", "Label", lambda h: h["label"]),
         Column("match", "Match", lambda h: h["match"]),
+        Column("why", "Why", lambda h: h.get("why") or ""),
         Column("score", None, lambda h: str(h["score"])),
     ]
     return View(hits, [human_table(columns, hits)], machine_table(columns, hits))
