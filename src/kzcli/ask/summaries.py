@@ -52,7 +52,9 @@ def by_source(
     for key, claims in slots.items():
         cells: dict[str, list[Record]] = defaultdict(list)
         for claim in claims:
-            cells[claim["source"]].append({name: claim[name] for name in ("source", *CLAIM_FIELDS)})
+            cells[claim["source"]].append(
+                {name: claim[name] for name in ("source", *CLAIM_FIELDS, "citations")}
+            )
         whole = compare.whole_slot(claims[0], scopes)
         verdict, why = _row_verdict(claims, compare.within_whole(claims, slots.get(whole or "", []), scopes))
         matrix.append(

@@ -122,6 +122,7 @@ def timeline(
     if chart:
         if (dt.date.fromisoformat(high) - dt.date.fromisoformat(low)).days >= MAX_CHART_DAYS:
             raise BadUsage(f"--chart draws at most {MAX_CHART_DAYS} days; narrow --from/--to")
+        _no_evidence_in_charts(evidence)
         view = charts.timeline_view(events, sources, low, high, *_chart_style())
     else:
         places = queries.names_of(state.conn, "place", {p for e in events for p in e["places"]})
@@ -171,10 +172,11 @@ def actors(
     min_sources: MinSourcesOption = 1,
     fmt: FormatOption = None,
     fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
 ) -> None:
     """List every actor."""
     docs = queries.listing(_state(ctx).conn, "actor", type_.value if type_ else None)
-    emit(ctx, views.listing("actor", research.with_min_sources(docs, min_sources)), fmt, fields)
+    emit(ctx, views.listing("actor", research.with_min_sources(docs, min_sources), evidence), fmt, fields)
 
 
 @app.command(rich_help_panel="Lookups")
@@ -199,10 +201,17 @@ def places(
     min_sources: MinSourcesOption = 1,
     fmt: FormatOption = None,
     fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
 ) -> None:
     """List every place."""
     docs = research.with_min_sources(queries.listing(_state(ctx).conn, "place"), min_sources)
-    emit(ctx, views.listing("place", docs), fmt, fields)
+    emit(ctx, views.listing("place", docs, evidence), fmt, fields)
+
+
+def _no_evidence_in_charts(evidence: bool) -> None:
+    """A chart draws bars, not quotations: say so rather than drop --evidence silently."""
+    if evidence:
+        _say("kz: note: --evidence does not apply to --chart; drop --chart (or use -f json) for the excerpts")
 
 
 def _wanted_metrics(named: list[str], casualties: bool, flags: dict[str, bool]) -> list[str]:
@@ -286,9 +295,10 @@ def figures(
     sources = queries.source_docs(state.conn)
     matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources))
     if chart:
+        _no_evidence_in_charts(evidence)
         view = charts.figures_view(matrix, sources, names["actor"], *_chart_style())
     elif by_source:
-        view = research_views.by_source(matrix, sources, names["actor"])
+        view = research_views.by_source(matrix, sources, names["actor"], evidence)
     else:
         view = views.figures(rows, matrix, names, sources, evidence, left_out)
     emit(ctx, view, fmt, fields)
@@ -351,9 +361,10 @@ def statements(
     min_sources: MinSourcesOption = 1,
     fmt: FormatOption = None,
     fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
 ) -> None:
     """Claims and remarks, each shown as its originator's, via the documents that report it."""
     state = _state(ctx)
     actor_id = queries.resolve(state.conn, "actor", attributed) if attributed else None
     docs = research.with_min_sources(queries.statements(state.conn, actor_id), min_sources)
-    emit(ctx, research_views.statements(docs, queries.source_docs(state.conn)), fmt, fields)
+    emit(ctx, research_views.statements(docs, queries.source_docs(state.conn), evidence), fmt, fields)

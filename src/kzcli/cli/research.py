@@ -15,6 +15,7 @@ from kzcli.cli.app import (
     FieldsOption,
     FormatOption,
     _chart_style,
+    _say,
     _state,
     app,
     emit,
@@ -31,8 +32,12 @@ from kzcli.textnorm import excerpt_key, split_paragraphs
 
 @app.command(rich_help_panel="Research")
 @handles_errors
-def brief(ctx: typer.Context, fmt: FormatOption = None) -> None:
+def brief(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption = False) -> None:
     """One screen for a newcomer: what happened, key dates and actors, headline figures; all cited."""
+    if evidence:
+        _say(
+            "kz: note: the brief has no room for excerpts; kz cite ID gives any fact's paragraph and excerpt"
+        )
     state = _state(ctx)
     kb = queries.export(state.conn, {})
     originators = queries.names_of(state.conn, "actor", {f["attributed_to"] for f in kb["figures"]} - {None})

@@ -83,6 +83,20 @@ def _citation_rows(
     return [(kind, record_id, label, c["source"], c["paragraph"], c["excerpt"]) for c in citations]
 
 
+def _note_rows(records: dict[str, list[dict[str, Any]]]) -> list[tuple[Any, ...]]:
+    """Search rows for the notes on citations: how a date follows, a slip noticed, a spelling."""
+    found = []
+    for kind in ("events", "figures", "actors", "places"):
+        for record in records[kind]:
+            parts = [record, *record.get("roles", []), *record.get("statements", [])]
+            for part in parts:
+                for cite in [*part.get("citations", []), *(part.get("date_claims") or [])]:
+                    if cite.get("note"):
+                        where = f"{cite['source']} ¶{cite['paragraph']}"
+                        found.append(("note", part.get("id", record["id"]), where, cite["note"]))
+    return found
+
+
 def _source_rows(kb: KnowledgeBase, rows: Rows) -> None:
     for i, source in enumerate(kb.records["sources"]):
         doc = dict(source, folder=kb.source_folders.get(source["id"]))
@@ -213,6 +227,7 @@ def rows_from(kb: KnowledgeBase) -> Rows:
     _statement_rows(actors, marks, rows)
     _comparison_rows(comparisons, rows)
     rows["scopes"] = [(s["id"], _dump(s)) for s in rec.get("scopes", [])]
+    rows["search"] += _note_rows(rec)
     for _kind, record_id, _label, source, paragraph, excerpt in rows["citations"]:
         rows["search"].append(("excerpt", record_id, f"{source} ¶{paragraph}", excerpt))
     rows["meta"] = [("counts", json.dumps(_counts(rec, comparisons)))]

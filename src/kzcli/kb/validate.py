@@ -262,6 +262,22 @@ def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sourc
                 _check_excerpt(check, paragraphs, raw, record["id"], loc, cite)
 
 
+# An excerpt may join two or more verbatim spans of one paragraph with " … ", in order,
+# so that it can carry the words that state its fact (a chronology's date and the event).
+ELISION = " … "
+
+
+def verbatim_in(excerpt: str, paragraph: str) -> bool:
+    """Every span of the excerpt is in the paragraph, in the excerpt's order."""
+    at = 0
+    for span in excerpt.split(ELISION):
+        found = paragraph.find(excerpt_key(span), at)
+        if found < 0:
+            return False
+        at = found + len(excerpt_key(span))
+    return True
+
+
 def _check_excerpt(
     check: _Checker,
     paragraphs: dict[str, list[str]],
@@ -279,7 +295,7 @@ def _check_excerpt(
         where = _located_line(raw, (*loc, "paragraph"))
         message = f"{_dotted(loc)}.paragraph: {cite['source']} has only {len(blocks)} paragraphs"
         check.report(raw, where, record_id, message)
-    elif excerpt_key(cite["excerpt"]) not in blocks[cite["paragraph"] - 1]:
+    elif not verbatim_in(cite["excerpt"], blocks[cite["paragraph"] - 1]):
         where = _located_line(raw, (*loc, field))
         message = (
             f"{_dotted(loc)}.{field}: not found verbatim in {cite['source']} paragraph {cite['paragraph']}"

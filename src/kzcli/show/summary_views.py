@@ -11,6 +11,7 @@ from kzcli.show.views import (
     Column,
     Table,
     View,
+    add_evidence,
     answer_line,
     cell_text,
     human_table,
@@ -25,7 +26,9 @@ from kzcli.textnorm import wrap_words
 from kzcli.wording import event_date
 
 
-def by_source(matrix: list[Record], sources: list[Record], originators: dict[str, str]) -> View:
+def by_source(
+    matrix: list[Record], sources: list[Record], originators: dict[str, str], evidence: bool = False
+) -> View:
     """One row per question, one column per source (a derived sum in its source's column), a verdict."""
     used = [s for s in sources if any(s["id"] in row["cells"] for row in matrix)]
     keys = source_keys(used)
@@ -51,6 +54,10 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
         for claim in cl
     ]
     flat = machine_table(_matrix_columns(), sides)
+    if evidence:
+        # A row's evidence is every citation of every claim in it; a flat line's, its own claim's.
+        add_evidence(human, [_row_citations(row) for row in matrix], keys)
+        add_evidence(flat, [side["citations"] for side in sides])
     notes = []
     if any(claim["attributed_to"] for row in matrix for cl in row["cells"].values() for claim in cl):
         notes.append("(via X): the source attributes the figure to that originator.")
@@ -58,6 +65,12 @@ def by_source(matrix: list[Record], sources: list[Record], originators: dict[str
     if disputed:
         notes.append(f"{disputed} of {len(matrix)} rows are in dispute; kz disputes explains each.")
     return View(matrix, [human], flat, legend(used, {s["id"] for s in used}), notes)
+
+
+def _row_citations(row: Record) -> list[Record]:
+    """Every citation behind a row's claims, each once, in the row's order."""
+    cites = [c for claims in row["cells"].values() for claim in claims for c in claim["citations"]]
+    return list({(c["source"], c["paragraph"], c["excerpt"]): c for c in cites}.values())
 
 
 def _field(name: str) -> Callable[[Record], str]:
@@ -163,7 +176,7 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
     return View(summary, [flat], flat, text=lines)
 
 
-def statements(docs: list[Record], sources: list[Record]) -> View:
+def statements(docs: list[Record], sources: list[Record], evidence: bool = False) -> View:
     """Each statement as its originator's, via the documents that report it."""
     keys = source_keys(sources)
 
@@ -190,5 +203,9 @@ def statements(docs: list[Record], sources: list[Record]) -> View:
         human.columns.append("Dispute")
         for row, doc in zip(human.rows, docs, strict=True):
             row.append(mark_text(doc))
+    flat = machine_table(columns, docs)
+    if evidence:
+        add_evidence(human, [d["citations"] for d in docs], keys)
+        add_evidence(flat, [d["citations"] for d in docs])
     cited = {c["source"] for d in docs for c in d["citations"]}
-    return View(docs, [human], machine_table(columns, docs), legend(sources, cited))
+    return View(docs, [human], flat, legend(sources, cited))

@@ -130,7 +130,7 @@ def _used(citation_lists: list[list[Record]]) -> set[str]:
     return {c["source"] for cites in citation_lists for c in cites}
 
 
-def _with_evidence(table: Table, cites: list[list[Record]], keys: dict[str, str] | None = None) -> None:
+def add_evidence(table: Table, cites: list[list[Record]], keys: dict[str, str] | None = None) -> None:
     human = keys is not None
     table.columns.append("Evidence" if human else "evidence")
     for row, citations in zip(table.rows, cites, strict=True):
@@ -251,8 +251,8 @@ def timeline(
     flat = machine_table(columns, events)
     marks = _with_marks(human, events)
     if evidence:
-        _with_evidence(human, cites, keys)
-        _with_evidence(flat, cites)
+        add_evidence(human, cites, keys)
+        add_evidence(flat, cites)
     disputed = sum(date_in_dispute(e["disputes"]) for e in events)
     notes = (
         [
@@ -315,7 +315,7 @@ def _statements_table(statements: list[Record], keys: dict[str, str], evidence: 
         for row, statement in zip(table.rows, statements, strict=True):
             row.append(mark_text(statement))
     if evidence:
-        _with_evidence(table, [s["citations"] for s in statements], keys)
+        add_evidence(table, [s["citations"] for s in statements], keys)
     return table
 
 
@@ -344,7 +344,7 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
     return View(doc, tables, flat, legend(sources, set(doc["sources"])), notes)
 
 
-def listing(kind: str, docs: list[Record]) -> View:
+def listing(kind: str, docs: list[Record], evidence: bool = False) -> View:
     """All actors or places, one row each."""
     extra = "type" if kind == "actor" else "kind"
     columns = [
@@ -354,7 +354,11 @@ def listing(kind: str, docs: list[Record]) -> View:
         Column("aliases", "Aliases", lambda d: _join(d["aliases"]), show=lambda d: ", ".join(d["aliases"])),
         Column("sources", None, lambda d: _cite_ids(d["citations"])),
     ]
-    return View(docs, [human_table(columns, docs)], machine_table(columns, docs))
+    human, flat = human_table(columns, docs), machine_table(columns, docs)
+    if evidence:
+        add_evidence(human, [d["citations"] for d in docs], {})
+        add_evidence(flat, [d["citations"] for d in docs])
+    return View(docs, [human], flat)
 
 
 def _reported_by(figure: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
@@ -417,8 +421,8 @@ def figures(
     human, flat = human_table(columns, rows), machine_table(columns, rows)
     marks = _with_marks(human, rows)
     if evidence:
-        _with_evidence(human, cites, keys)
-        _with_evidence(flat, cites)
+        add_evidence(human, cites, keys)
+        add_evidence(flat, cites)
     notes = answer_lines(matrix, keys, names["actor"]) + marks
     notes += left_out_note(left_out, "figure", "--background")
     return View(rows, [human], flat, legend(sources, _used(cites)), notes)
@@ -620,9 +624,11 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
 
 
 def cell_text(value: object) -> str:
-    """A JSON value as a flat-table cell: None is empty, booleans are yes/no."""
+    """A JSON value as a flat-table cell: None is empty, booleans are yes/no, lists joined with '; '."""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return _join([cell_text(item) for item in value])
     return "" if value is None else str(value)
 
 
