@@ -32,6 +32,7 @@ from kzcli.cli.app import (
     emit,
     handles_errors,
 )
+from kzcli.compare import contradicted
 from kzcli.dates import parse_user_date
 from kzcli.errors import BadUsage, DisputedFacts, NoMatch
 from kzcli.kb.files import bundled_data_dir
@@ -45,10 +46,6 @@ def _refuse_disputed(count: int, noun: str) -> None:
     if count:
         plural = f"{count} {noun}s shown are" if count > 1 else f"1 {noun} shown is"
         raise DisputedFacts(f"--strict: {plural} contradicted by another source (see kz disputes)")
-
-
-def _contradicted(record: dict[str, Any]) -> bool:
-    return any(m["verdict"] == "contradiction" for m in record.get("disputes", []))
 
 
 def _in_eras(records: list[dict[str, Any]], eras: tuple[str, ...]) -> tuple[list[dict[str, Any]], int]:
@@ -129,7 +126,7 @@ def timeline(
         view = views.timeline(events, places, sources, evidence, left_out)
     emit(ctx, view, fmt, fields)
     if strict:
-        _refuse_disputed(sum(_contradicted(e) for e in events), "event date")
+        _refuse_disputed(sum(contradicted(e["disputes"]) for e in events), "event date")
 
 
 def _profile(ctx: typer.Context, kind: str, name: str, fmt: Format | None, evidence: bool) -> None:
@@ -303,7 +300,7 @@ def figures(
         view = views.figures(rows, matrix, names, sources, evidence, left_out)
     emit(ctx, view, fmt, fields)
     if strict:
-        _refuse_disputed(sum(_contradicted(f) for f in rows), "figure")
+        _refuse_disputed(sum(contradicted(f["disputes"]) for f in rows), "figure")
 
 
 @app.command(rich_help_panel="Lookups")

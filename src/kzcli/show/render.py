@@ -146,9 +146,6 @@ def _write_markdown(view: View, out: TextIO, safe: bool) -> None:
     out.write("\n\n".join(blocks) + "\n")
 
 
-# Columns whose cells are ids a reader copies into the next command.
-UNBROKEN = ("Dispute", "Id")
-
 # Below this width a grid squeezes cells to a letter or two; one block per record reads better.
 NARROW_COLUMNS = 60
 
@@ -195,7 +192,7 @@ def _draw_tables(view: View, out: TextIO, *, color: bool) -> None:
         )
         for i, column in enumerate(table.columns):
             # An id or a number is a name to copy: never broken mid-word.
-            kept_whole = column in table.unbroken or column in UNBROKEN
+            kept_whole = column in table.unbroken
             whole = max((len(row[i]) for row in table.rows), default=0) if kept_whole else None
             grid.add_column(text(column), overflow="fold", min_width=whole, no_wrap=kept_whole)
         for row in table.rows:

@@ -176,6 +176,7 @@ def _with_marks(table: Table, docs: list[Record]) -> list[str]:
     if not numbers:
         return []
     table.columns.append("Dispute")
+    table.unbroken |= {"Dispute"}
     for row, cell in zip(table.rows, cells, strict=True):
         row.append(cell)
     listed = [f"[{n}] {MARKS[verdicts[i]]} {i} ({verdicts[i]})" for i, n in numbers.items()]
