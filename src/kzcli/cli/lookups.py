@@ -48,10 +48,16 @@ def _refuse_disputed(count: int, noun: str) -> None:
         raise DisputedFacts(f"--strict: {plural} contradicted by another source (see kz disputes)")
 
 
-def _in_eras(records: list[dict[str, Any]], eras: tuple[str, ...]) -> tuple[list[dict[str, Any]], int]:
-    """The records of those eras, and how many were left out."""
+def _in_eras(
+    records: list[dict[str, Any]], eras: tuple[str, ...], noun: str
+) -> tuple[list[dict[str, Any]], int]:
+    """The records of those eras, and how many were left out; an answer emptied by it says so on stderr."""
     kept = [r for r in records if r["era"] in eras]
-    return kept, len(records) - len(kept)
+    left_out = len(records) - len(kept)
+    if not kept and left_out:
+        plural = noun if left_out == 1 else noun + "s"
+        _say(f"kz: note: {left_out} background {plural} (before or after the unrest) match; add --background")
+    return kept, left_out
 
 
 def _links(
@@ -114,7 +120,7 @@ def timeline(
     if low > high:
         raise BadUsage(f"--from {start} is after --to {end}")
     events = queries.timeline(state.conn, start=low, end=high, links=_links(state, actor, place, source, tag))
-    events, left_out = _in_eras(research.with_min_sources(events, min_sources), eras)
+    events, left_out = _in_eras(research.with_min_sources(events, min_sources), eras, "event")
     sources = queries.source_docs(state.conn)
     if chart:
         if (dt.date.fromisoformat(high) - dt.date.fromisoformat(low)).days >= MAX_CHART_DAYS:
@@ -282,7 +288,7 @@ def figures(
         emit(ctx, _metric_summary(state.conn, eras), fmt, fields)
         return
     rows = _figure_rows(state, wanted, attributed, min_sources)
-    rows, left_out = _in_eras(rows, eras)
+    rows, left_out = _in_eras(rows, eras, "figure")
     names = {
         "place": queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]}),
         "actor": queries.names_of(
