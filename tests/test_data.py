@@ -254,3 +254,11 @@ def test_a_quoted_speaker_keeps_their_words_shown_by_default(kz) -> None:
     table = kz("statements", "--attributed-to", "lukashenko", "-f", "table", env={"COLUMNS": "200"}).stdout
     assert "Quoted" in table.splitlines()[0]
     assert "“at the gates”" in table
+
+
+def test_an_answer_emptied_by_the_background_rule_says_so_on_stderr(kz) -> None:
+    """Years in power are background: the default answer is empty, and stderr says how to see them."""
+    result = kz("figures", "--metric", "years_in_power", "-f", "json")
+    assert json.loads(result.stdout) == []
+    assert "2 background figures" in result.stderr
+    assert "--background" in result.stderr
