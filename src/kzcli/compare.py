@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,7 +277,7 @@ def _derived_claim(
     }
 
 
-def judge(claims: list[Record], pair: Any) -> tuple[str, str]:
+def judge(claims: list[Record], pair: Callable[[Record, Record], Pair]) -> tuple[str, str]:
     """A set of claims' verdict (the worst of its pairs from different sources) and its explanation."""
     pairs = [pair(a, b) for i, a in enumerate(claims) for b in claims[i + 1 :] if a["source"] != b["source"]]
     if not pairs:
@@ -323,9 +323,9 @@ def figure_comparisons(
     return found
 
 
-def pair_judge(kind: str) -> Any:
-    """The pairwise rule for a kind of claim: 'figure' or 'date'."""
-    return _figure_pair if kind == "figure" else _date_pair
+def judge_figures(claims: list[Record]) -> tuple[str, str]:
+    """Figure claims about one question: their verdict and why (see judge)."""
+    return judge(claims, _figure_pair)
 
 
 def whole_slot(claim: Record, scopes: dict[str, Record]) -> str | None:

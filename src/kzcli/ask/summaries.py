@@ -86,7 +86,7 @@ def _row_verdict(
         return None, None
     if single and within is not None:
         return within[0], within[1]
-    verdict, why = compare.judge(claims, compare.pair_judge("figure"))
+    verdict, why = compare.judge_figures(claims)
     if within is None:
         return verdict, why
     return compare.worst([verdict, within[0]]), f"{why}; {within[1]}"

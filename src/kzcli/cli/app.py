@@ -132,11 +132,11 @@ def handles_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _pick_format(fmt: Format | None, view: View) -> Format:
+def _pick_format(fmt: Format | None, view: View, env: Environment) -> Format:
     if fmt is not None:
         return fmt
     # A chart stays a chart when piped, drawn in ASCII (see _chart_style).
-    return Format.table if read_environment(False).stdout_is_tty or view.text is not None else Format.tsv
+    return Format.table if env.stdout_is_tty or view.text is not None else Format.tsv
 
 
 def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None = None) -> None:
@@ -148,7 +148,7 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
         view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
     with _writing_stdout():
         env = _state(ctx).env
-        render(view, _pick_format(fmt, view), sys.stdout, color=env.color, terminal=env.stdout_is_tty)
+        render(view, _pick_format(fmt, view, env), sys.stdout, color=env.color, terminal=env.stdout_is_tty)
 
 
 def emit_text(text: str) -> None:
@@ -244,9 +244,8 @@ def read_environment(color: bool) -> Environment:
     )
 
 
-def _chart_style() -> tuple[charts.Style, int]:
+def _chart_style(env: Environment) -> tuple[charts.Style, int]:
     """Unicode glyphs at a terminal, ASCII in a pipe; the terminal's width (COLUMNS), else 100."""
-    env = read_environment(False)
     return (charts.UNICODE if env.stdout_is_tty else charts.ASCII), env.width
 
 

@@ -126,7 +126,7 @@ def timeline(
         if (dt.date.fromisoformat(high) - dt.date.fromisoformat(low)).days >= MAX_CHART_DAYS:
             raise BadUsage(f"--chart draws at most {MAX_CHART_DAYS} days; narrow --from/--to")
         _no_evidence_in_charts(evidence)
-        view = charts.timeline_view(events, sources, low, high, *_chart_style())
+        view = charts.timeline_view(events, sources, low, high, *_chart_style(state.env))
     else:
         places = queries.names_of(state.conn, "place", {p for e in events for p in e["places"]})
         view = views.timeline(events, places, sources, evidence, left_out)
@@ -299,7 +299,7 @@ def figures(
     matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources))
     if chart:
         _no_evidence_in_charts(evidence)
-        view = charts.figures_view(matrix, sources, names["actor"], *_chart_style())
+        view = charts.figures_view(matrix, sources, names["actor"], *_chart_style(state.env))
     elif by_source:
         view = research_views.by_source(matrix, sources, names["actor"], evidence)
     else:

@@ -41,7 +41,7 @@ def brief(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption
     state = _state(ctx)
     kb = queries.export(state.conn, {})
     originators = queries.names_of(state.conn, "actor", {f["attributed_to"] for f in kb["figures"]} - {None})
-    width = min(_chart_style()[1], BRIEF_WIDTH)
+    width = min(_chart_style(state.env)[1], BRIEF_WIDTH)
     scopes = queries.scopes(state.conn)
     # Smaller sections until the brief fits one screen (wrapping depends on the width).
     for happened, dates, actors, figures in BRIEF_SIZES:

@@ -12,6 +12,7 @@ from kzcli.show.views import (
     Table,
     View,
     add_evidence,
+    add_mark_column,
     answer_line,
     cell_text,
     human_table,
@@ -199,10 +200,7 @@ def statements(docs: list[Record], sources: list[Record], evidence: bool = False
         Column("dispute", None, lambda d: "; ".join(m["id"] for m in d.get("disputes", []))),
     ]
     human = human_table(columns, docs)
-    if any(d.get("disputes") for d in docs):
-        human.columns.append("Dispute")
-        for row, doc in zip(human.rows, docs, strict=True):
-            row.append(mark_text(doc))
+    add_mark_column(human, docs)
     flat = machine_table(columns, docs)
     if evidence:
         add_evidence(human, [d["citations"] for d in docs], keys)

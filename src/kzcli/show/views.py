@@ -155,6 +155,15 @@ def mark_text(doc: Record) -> str:
     return f"{MARKS[marked[0]['verdict']]} {marked[0]['id']}{more}"
 
 
+def add_mark_column(table: Table, docs: list[Record]) -> None:
+    """A Dispute column naming each row's worst comparison, when any row is marked (statements)."""
+    if any(doc.get("disputes") for doc in docs):
+        table.columns.append("Dispute")
+        table.unbroken |= {"Dispute"}
+        for row, doc in zip(table.rows, docs, strict=True):
+            row.append(mark_text(doc))
+
+
 def _mark_columns(doc: Record) -> list[str]:
     """The flat columns of the mark: dispute ids and the worst verdict."""
     marked = doc.get("disputes", [])
@@ -311,10 +320,7 @@ def _statements_table(statements: list[Record], keys: dict[str, str], evidence: 
         ],
         title="Statements",
     )
-    if any(st.get("disputes") for st in statements):
-        table.columns.append("Dispute")
-        for row, statement in zip(table.rows, statements, strict=True):
-            row.append(mark_text(statement))
+    add_mark_column(table, statements)
     if evidence:
         add_evidence(table, [s["citations"] for s in statements], keys)
     return table
