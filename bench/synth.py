@@ -70,7 +70,7 @@ def synthesise(events: int, out: Path) -> dict[str, int]:
         {
             "id": f"actor-{i}",
             "name": f"Actor {_words(rng, 2).title()} {i}",
-            "type": "person",
+            "kind": "person",
             "aliases": [f"A{i}"],
             "description": _words(rng, 25),
             "citations": [_cite(rng)],

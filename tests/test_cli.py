@@ -62,7 +62,7 @@ def test_actor_json_is_one_object_with_events_and_sources(kz) -> None:
     doc = json.loads(kz(*MINI, "actor", "Mayor Reyes", "-f", "json").stdout)
     assert doc["id"] == "dana-reyes"
     assert doc["roles"][0]["citations"] == [
-        {"source": "alpha", "paragraph": 3, "excerpt": "The mayor, Dana Reyes"}
+        {"source": "alpha", "paragraph": 3, "excerpt": "The mayor, Dana Reyes", "note": None}
     ]
     assert [e["id"] for e in doc["events"]] == ["rescue-teams-arrive"]
     assert doc["statements"][0]["id"] == "reyes-worst-flood"
@@ -177,12 +177,21 @@ def test_figures_keep_qualifiers_and_state_disagreement(kz) -> None:
     assert (volunteers["value"], volunteers["qualifier"], volunteers["as_of"]) == (30, "over", "2020-03-05")
 
 
-def test_figures_without_metric_summarise_each_metric(kz) -> None:
-    """Bare `kz figures` gives one line per metric with count, range and sources."""
-    rows = {r["metric"]: r for r in json.loads(kz(*MINI, "figures", "-f", "json").stdout)}
+def test_figures_summary_gives_one_row_per_metric_with_numbers(kz) -> None:
+    """`kz figures --summary`: a row per metric, its count, the range as numbers and as shown, its sources."""
+    rows = {r["metric"]: r for r in json.loads(kz(*MINI, "figures", "--summary", "-f", "json").stdout)}
     assert rows["deaths"]["figures"] == 3
-    assert (rows["deaths"]["low"], rows["deaths"]["high"]) == ("12", "over 30")
+    assert (rows["deaths"]["low"], rows["deaths"]["high"]) == (12, 30)
+    assert (rows["deaths"]["low_shown"], rows["deaths"]["high_shown"]) == ("12", "over 30")
     assert rows["troops"]["sources"] == ["beta"]
+
+
+def test_bare_figures_have_the_same_row_shape_as_casualties(kz) -> None:
+    """A bare `kz figures` lists figures, each row shaped like `kz figures --casualties`'s."""
+    bare = json.loads(kz(*MINI, "figures", "-f", "json").stdout)
+    deaths = json.loads(kz(*MINI, "figures", "--casualties", "-f", "json").stdout)
+    assert {tuple(row) for row in bare} == {tuple(row) for row in deaths}
+    assert {row["metric"] for row in bare} == {"deaths", "troops"}
 
 
 def test_unknown_metric_exits_1_and_lists_known(kz) -> None:

@@ -41,7 +41,7 @@ def test_by_source_csv_has_one_row_per_figure_and_source(kz) -> None:
         ("deaths-volunteers", "alpha"),
         ("deaths-beta", "beta"),
     }
-    assert {(r["verdict"], r["disputed"]) for r in rows} == {("differs", "yes")}
+    assert {(r["verdict"], r["disputed"]) for r in rows} == {("differs", "true")}
 
 
 def test_attributed_figures_show_originator_via_source_and_filter(kz) -> None:
@@ -135,7 +135,7 @@ def test_chart_json_is_the_drawn_data(kz) -> None:
     days = json.loads(
         kz(*MINI, "timeline", "--chart", "--from", "2020-03-02", "--to", "2020-03-04", "-f", "json").stdout
     )
-    assert [(d["date"], d["events"], d["disputed"]) for d in days] == [
+    assert [(d["date"], d["events"], d["in_dispute"]) for d in days] == [
         ("2020-03-02", 0, 1),
         ("2020-03-03", 0, 1),
         ("2020-03-04", 1, 0),

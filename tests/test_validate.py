@@ -89,7 +89,7 @@ def test_missing_text_for_a_fingerprint_is_reported(kz, tmp_path: Path) -> None:
             "figures.yaml:17: deaths-volunteers: qualifier",
         ),
         ("figures.yaml", "value: 30", 'value: "30"', "deaths-volunteers: value"),
-        ("actors.yaml", "type: person", "type: robot", "actors.yaml:3: dana-reyes: type"),
+        ("actors.yaml", "kind: person", "kind: robot", "actors.yaml:3: dana-reyes: kind"),
         (
             "events.yaml",
             "places: [eastford]\n  actors",
@@ -152,7 +152,7 @@ def test_excerpt_over_25_words_is_refused(kz, mini_kb: Path) -> None:
 def test_every_problem_is_listed_not_just_the_first(kz, mini_kb: Path) -> None:
     """Two unrelated mistakes in two files are both reported."""
     _edit(mini_kb / "places.yaml", "kind: town", "kind: village")
-    _edit(mini_kb / "actors.yaml", "type: person", "type: robot")
+    _edit(mini_kb / "actors.yaml", "kind: person", "kind: robot")
     result = kz("validate", str(mini_kb))
     assert "places.yaml" in result.stderr
     assert "actors.yaml" in result.stderr

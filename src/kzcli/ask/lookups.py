@@ -105,14 +105,13 @@ def profile(conn: sqlite3.Connection, kind: str, record_id: str) -> Record:
     return doc
 
 
-def listing(conn: sqlite3.Connection, kind: str, type_: str | None = None) -> list[Record]:
-    """All actors (optionally of one type) or places, by name."""
+def listing(conn: sqlite3.Connection, kind: str, category: str | None = None) -> list[Record]:
+    """All actors or places (optionally of one kind: person, city...), by name."""
     table = KIND_TABLES[kind]
-    column = "type" if kind == "actor" else "kind"
-    if type_ is None:
+    if category is None:
         return _docs(conn, f"SELECT doc FROM {table} ORDER BY name COLLATE NOCASE, id")
     return _docs(
-        conn, f"SELECT doc FROM {table} WHERE {column} = ? ORDER BY name COLLATE NOCASE, id", (type_,)
+        conn, f"SELECT doc FROM {table} WHERE kind = ? ORDER BY name COLLATE NOCASE, id", (category,)
     )
 
 
@@ -150,8 +149,10 @@ def metric_summary(conn: sqlite3.Connection, eras: tuple[str, ...]) -> list[Reco
             {
                 "metric": metric,
                 "figures": len(members),
-                "low": figure_value(low["value"], low["qualifier"], low["unit"]),
-                "high": figure_value(high["value"], high["qualifier"], high["unit"]),
+                "low": low["value"],
+                "low_shown": figure_value(low["value"], low["qualifier"], low["unit"]),
+                "high": high["value"],
+                "high_shown": figure_value(high["value"], high["qualifier"], high["unit"]),
                 "sources": sorted({s for f in members for s in _sources_of(f)}),
                 "scopes": sorted({f["scope"] for f in members}),
                 "in_dispute": sum(f["disputed"] for f in members),
@@ -284,12 +285,8 @@ def _why(body: str, named: dict[str, tuple[str, list[str]] | None]) -> str | Non
 
 def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Record]:
     """Every attributed statement (or one actor's), each with its actor's id and name."""
-    rows = conn.execute(
-        "SELECT s.doc, a.name FROM statements s JOIN actors a ON a.id = s.actor_id "
-        "WHERE ?1 IS NULL OR s.actor_id = ?1 ORDER BY s.rowid",
-        (actor_id,),
-    )
-    return [dict(json.loads(doc), actor_name=name) for doc, name in rows]
+    sql = "SELECT doc FROM statements WHERE ?1 IS NULL OR actor_id = ?1 ORDER BY rowid"
+    return _docs(conn, sql, (actor_id,))
 
 
 def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[Record], list[Record]]:

@@ -143,7 +143,7 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
     """Render a view to stdout, keeping only `fields` if given; write failures exit 4."""
     if fields is not None:
         if not fields.strip():
-            print("\n".join(view.flat.columns))
+            print("\n".join((view.fields or view.flat).columns))
             return
         view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
     with _writing_stdout():

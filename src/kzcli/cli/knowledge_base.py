@@ -34,8 +34,16 @@ def schema(
     rules: Annotated[
         bool, typer.Option("--rules", help="How kz compares claims: each rule, with an example.")
     ] = False,
+    output: Annotated[
+        bool, typer.Option("--output", help="The JSON shape of every command's answer, field by field.")
+    ] = False,
 ) -> None:
     """The knowledge-base codebook: every field, its type and vocabulary, from the schema itself."""
+    if output:
+        from kzcli.show.shapes import describe
+
+        emit_text(describe())
+        return
     if rules:
         from kzcli.compare import rules_text
 

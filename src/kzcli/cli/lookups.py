@@ -135,11 +135,13 @@ def timeline(
         _refuse_disputed(sum(contradicted(e["disputes"]) for e in events), "event date")
 
 
-def _profile(ctx: typer.Context, kind: str, name: str, fmt: Format | None, evidence: bool) -> None:
+def _profile(
+    ctx: typer.Context, kind: str, name: str, fmt: Format | None, fields: str | None, evidence: bool
+) -> None:
     state = _state(ctx)
     doc = queries.profile(state.conn, kind, queries.resolve(state.conn, kind, name))
     places = queries.names_of(state.conn, "place", {p for e in doc["events"] for p in e["places"]})
-    emit(ctx, views.profile(kind, doc, places, queries.source_docs(state.conn), evidence), fmt)
+    emit(ctx, views.profile(kind, doc, places, queries.source_docs(state.conn), evidence), fmt, fields)
 
 
 @app.command(rich_help_panel="Lookups")
@@ -154,15 +156,16 @@ def actor(
         ),
     ],
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
     """Who someone is: profile, roles, events, statements and sources."""
-    _profile(ctx, "actor", name, fmt, evidence)
+    _profile(ctx, "actor", name, fmt, fields, evidence)
 
 
-# The actor types of the schema, as choices for --type (kb.schema stays off the warm path).
-ActorType = Enum(
-    "ActorType",
+# The actor kinds of the schema, as choices for --kind (kb.schema stays off the warm path).
+ActorKind = Enum(
+    "ActorKind",
     [("person", "person"), ("organisation", "organisation"), ("state", "state"), ("group", "group")],
 )
 
@@ -171,14 +174,16 @@ ActorType = Enum(
 @handles_errors
 def actors(
     ctx: typer.Context,
-    type_: Annotated[ActorType | None, typer.Option("--type", help="Only this type of actor.")] = None,
+    kind: Annotated[
+        ActorKind | None, typer.Option("--kind", "--type", metavar="KIND", help="Only this kind of actor.")
+    ] = None,
     min_sources: MinSourcesOption = 1,
     fmt: FormatOption = None,
     fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
     """List every actor."""
-    docs = queries.listing(_state(ctx).conn, "actor", type_.value if type_ else None)
+    docs = queries.listing(_state(ctx).conn, "actor", kind.value if kind else None)
     emit(ctx, views.listing("actor", research.with_min_sources(docs, min_sources), evidence), fmt, fields)
 
 
@@ -191,10 +196,11 @@ def place(
         typer.Argument(help="Id, name or any spelling (Almaty, Amalty).", autocompletion=_complete("place")),
     ],
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
     """A place: its spellings, region and the events there."""
-    _profile(ctx, "place", name, fmt, evidence)
+    _profile(ctx, "place", name, fmt, fields, evidence)
 
 
 @app.command(rich_help_panel="Lookups")
@@ -245,12 +251,33 @@ def _figure_rows(
     return research.with_min_sources(rows, min_sources)
 
 
+def _figures_view(
+    state: State, rows: list[dict[str, Any]], shape: str, evidence: bool, left_out: int
+) -> View:
+    """The figures as a chart, a by-source matrix, or a table with its closing answer lines."""
+    names = {
+        "place": queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]}),
+        "actor": queries.names_of(
+            state.conn, "actor", {f["attributed_to"] for f in rows if f["attributed_to"]}
+        ),
+    }
+    sources = queries.source_docs(state.conn)
+    matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources))
+    if shape == "chart":
+        _no_evidence_in_charts(evidence)
+        return charts.figures_view(matrix, sources, names["actor"], *_chart_style(state.env))
+    if shape == "by-source":
+        return research_views.by_source(matrix, sources, names["actor"], evidence)
+    return views.figures(rows, matrix, names, sources, evidence, left_out)
+
+
 @app.command(rich_help_panel="Lookups")
 @handles_errors
 def figures(
     ctx: typer.Context,
     metric_names: Annotated[
-        list[str] | None, typer.Argument(metavar="[METRIC]...", help="Metrics to show (see kz figures).")
+        list[str] | None,
+        typer.Argument(metavar="[METRIC]...", help="Metrics to show (kz figures --summary lists them)."),
     ] = None,
     casualties: Annotated[bool, typer.Option("--casualties", help="Deaths and injuries.")] = False,
     deaths: Annotated[bool, typer.Option("--deaths", help="Deaths only.")] = False,
@@ -263,6 +290,9 @@ def figures(
     by_source: Annotated[
         bool, typer.Option("--by-source", help="One row per scope, one column per source, then the spread.")
     ] = False,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="One row per metric: how many figures, the range, the sources.")
+    ] = False,
     attributed: AttributedToOption = None,
     min_sources: MinSourcesOption = 1,
     strict: StrictOption = False,
@@ -274,37 +304,29 @@ def figures(
 ) -> None:
     """How many were killed, injured, arrested or deployed, with every source's number.
 
-    Figures of the January 2022 unrest by default; --background adds earlier and later ones.
+    Every figure of the January 2022 unrest by default (--summary: one row per metric);
+    --background adds earlier and later ones.
     Each question closes with one line: every source's answer, a derived sum, the verdict and why.
     """
     eras = EVERY_ERA if background else UNREST_ONLY
     flags = {"deaths": deaths, "injured": injured, "arrests": arrests, "troops": troops}
     wanted = _wanted_metrics([*(metric_names or []), *(metric or [])], casualties, flags)
     state = _state(ctx)
-    if not wanted and not attributed:
-        if by_source or chart:
-            flag = "--chart" if chart else "--by-source"
-            raise BadUsage(f"name a metric to compare: kz figures deaths {flag} (see kz figures)")
+    if summary:
+        if wanted or attributed or by_source or chart:
+            raise BadUsage(
+                "--summary covers every metric; drop the metric, --by-source, --chart and --attributed-to"
+            )
         emit(ctx, _metric_summary(state.conn, eras), fmt, fields)
         return
-    rows = _figure_rows(state, wanted, attributed, min_sources)
-    rows, left_out = _in_eras(rows, eras, "figure")
-    names = {
-        "place": queries.names_of(state.conn, "place", {f["place"] for f in rows if f["place"]}),
-        "actor": queries.names_of(
-            state.conn, "actor", {f["attributed_to"] for f in rows if f["attributed_to"]}
-        ),
-    }
-    sources = queries.source_docs(state.conn)
-    matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources))
-    if chart:
-        _no_evidence_in_charts(evidence)
-        view = charts.figures_view(matrix, sources, names["actor"], *_chart_style(state.env))
-    elif by_source:
-        view = research_views.by_source(matrix, sources, names["actor"], evidence)
-    else:
-        view = views.figures(rows, matrix, names, sources, evidence, left_out)
-    emit(ctx, view, fmt, fields)
+    if not wanted and not attributed and (by_source or chart):
+        flag = "--chart" if chart else "--by-source"
+        raise BadUsage(
+            f"name a metric to compare: kz figures deaths {flag} (kz figures --summary lists them)"
+        )
+    rows, left_out = _in_eras(_figure_rows(state, wanted, attributed, min_sources), eras, "figure")
+    shape = "chart" if chart else "by-source" if by_source else "table"
+    emit(ctx, _figures_view(state, rows, shape, evidence, left_out), fmt, fields)
     if strict:
         _refuse_disputed(sum(contradicted(f["disputes"]) for f in rows), "figure")
 
@@ -327,12 +349,13 @@ def source(
         ),
     ],
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
     """One source: metadata, fingerprint, and every fact that cites it."""
     conn = _state(ctx).conn
     doc = queries.source_detail(conn, queries.resolve(conn, "source", source_id))
-    emit(ctx, views.source_detail(doc, evidence), fmt)
+    emit(ctx, views.source_detail(doc, evidence), fmt, fields)
 
 
 @app.command(rich_help_panel="Lookups")

@@ -30,7 +30,34 @@ def _dump(doc: dict[str, Any]) -> str:
 
 
 def _clean_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in c.items() if k != "note" or v is not None} for c in citations]
+    """Citations in their one public shape: a missing note is null, never absent."""
+    return [dict(c, note=c.get("note")) for c in citations]
+
+
+# Every claim of every comparison has these fields, null (or false, or []) where its kind has none.
+CLAIM_DEFAULTS: dict[str, Any] = {
+    "source": None,
+    "paragraph": None,
+    "excerpt": None,
+    "note": None,
+    "shown": None,
+    "value": None,
+    "unit": None,
+    "qualifier": None,
+    "date": None,
+    "end_date": None,
+    "refers_to": None,
+    "figure": None,
+    "derived": False,
+    "derived_from": [],
+    "metric": None,
+    "scope": None,
+    "place": None,
+    "as_of": None,
+    "as_of_qualifier": None,
+    "attributed_to": None,
+    "caveat": None,
+}
 
 
 def _event_doc(event: dict[str, Any], marked: list[dict[str, Any]]) -> dict[str, Any]:
@@ -41,7 +68,7 @@ def _event_doc(event: dict[str, Any], marked: list[dict[str, Any]]) -> dict[str,
         doc["date"] = min(c["date"] for c in claims)
         seen = {(c["source"], c["paragraph"], c["excerpt"]) for c in doc["citations"]}
         doc["citations"] += [
-            {k: v for k, v in c.items() if k in ("source", "paragraph", "excerpt", "note")}
+            {k: c.get(k) for k in ("source", "paragraph", "excerpt", "note")}
             for c in claims
             if (c["source"], c["paragraph"], c["excerpt"]) not in seen
         ]
@@ -125,13 +152,14 @@ def _named_rows(kind: str, records: list[dict[str, Any]], marks: Marks, rows: Ro
     """Actors or places: rows, name keys, search text and citations."""
     table = kind + "s"
     for record in records:
-        extra = record.get("type") or record.get("kind")
+        extra = record["kind"]
         doc = dict(record, citations=_clean_citations(record["citations"])) | _mark_fields(
             marks.get(record["id"], [])
         )
-        for part in ("roles", "statements"):
-            if part in doc:
-                doc[part] = [dict(p, citations=_clean_citations(p["citations"])) for p in doc[part]]
+        if "roles" in doc:
+            doc["roles"] = [dict(p, citations=_clean_citations(p["citations"])) for p in doc["roles"]]
+        if "statements" in doc:
+            doc["statements"] = [_statement_doc(s, record, marks) for s in doc["statements"]]
         rows[table].append((record["id"], record["name"], extra, _dump(doc)))
         rows["names"].extend(_names(kind, record))
         fields = ("description", "region", "note")
@@ -181,11 +209,17 @@ def _figure_rows(kb: KnowledgeBase, marks: Marks, names_of: dict[str, str], rows
         rows["citations"] += _citation_rows("figure", figure["id"], label, figure["citations"])
 
 
+def _statement_doc(statement: dict[str, Any], actor: dict[str, Any], marks: Marks) -> dict[str, Any]:
+    """A statement in its one public shape, in a profile and in kz statements alike."""
+    doc = dict(statement, citations=_clean_citations(statement["citations"]))
+    doc |= {"actor": actor["id"], "actor_name": actor["name"]}
+    return doc | _mark_fields(marks.get(statement["id"], []))
+
+
 def _statement_rows(actors: list[dict[str, Any]], marks: Marks, rows: Rows) -> None:
     for actor in actors:
         for statement in actor["statements"]:
-            doc = dict(statement, actor=actor["id"], citations=_clean_citations(statement["citations"]))
-            doc |= _mark_fields(marks.get(statement["id"], []))
+            doc = _statement_doc(statement, actor, marks)
             rows["statements"].append((statement["id"], actor["id"], _dump(doc)))
             rows["search"].append(("statement", statement["id"], actor["name"], statement["summary"]))
             rows["citations"] += _citation_rows(
@@ -203,10 +237,8 @@ def _comparison_rows(comparisons: list[dict[str, Any]], rows: Rows) -> None:
 
 
 def _public_claim(claim: dict[str, Any]) -> dict[str, Any]:
-    """A claim as stored: no source key (that is display) and no repeated citation list."""
-    return {
-        k: v for k, v in claim.items() if k not in ("key", "citations") and (k != "note" or v is not None)
-    }
+    """A claim as stored, in the one claim shape: no source key (that is display), no citation list."""
+    return {k: claim.get(k, default) for k, default in CLAIM_DEFAULTS.items()}
 
 
 def rows_from(kb: KnowledgeBase) -> Rows:

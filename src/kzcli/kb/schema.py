@@ -248,7 +248,7 @@ class Actor(_Record):
 
     id: Id
     name: Name
-    type: ActorType
+    kind: ActorType
     aliases: list[Name] = []
     description: Text
     roles: list[Role] = []

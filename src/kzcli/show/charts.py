@@ -163,7 +163,7 @@ def day_counts(events: list[Record], first: str, last: str) -> list[Record]:
             {
                 "date": day,
                 "events": len(firm[day]),
-                "disputed": len(disputed[day]),
+                "in_dispute": len(disputed[day]),
                 "key_event": key_event["id"] if key_event else None,
                 "key_title": key_event["title"] if key_event else None,
                 "key_sources": sorted({c["source"] for c in key_event["citations"]}) if key_event else [],
@@ -180,13 +180,13 @@ def timeline_lines(
 ) -> list[str]:
     """A day strip: a bar of each day's events, its count, and its key event's title and sources."""
     keys = source_keys(sources)
-    top = max((d["events"] + d["disputed"] for d in days), default=0)
+    top = max((d["events"] + d["in_dispute"] for d in days), default=0)
     bar_width = min(20, max(MIN_BAR, width // 5))
     lines = []
     for day in days:
         when = dt.date.fromisoformat(day["date"])
-        bar = _bar(day["events"], top, bar_width, style.full) + style.disputed * day["disputed"]
-        count = str(day["events"]) + (f" +{day['disputed']}?" if day["disputed"] else "")
+        bar = _bar(day["events"], top, bar_width, style.full) + style.disputed * day["in_dispute"]
+        count = str(day["events"]) + (f" +{day['in_dispute']}?" if day["in_dispute"] else "")
         label = f"{_WEEKDAYS[when.weekday()]} {when.day:02d} {_MONTHS[when.month - 1]}"
         line = f"{label}  {bar:<{bar_width + 3}} {count:>5}"
         if not day["key_title"] and day["disputed_ids"]:
@@ -229,7 +229,7 @@ def timeline_view(
     """The day strip as text, with one record per day for JSON and TSV."""
     dated = [e for e in events if date_in_dispute(e["disputes"]) or len(e["date"]) == len("YYYY-MM-DD")]
     days = day_counts(dated, first, last)
-    columns = ["date", "events", "disputed", "key_event", "key_title", "key_sources"]
+    columns = ["date", "events", "in_dispute", "key_event", "key_title", "key_sources"]
     flat = Table(
         columns, [[cell_text(d[c]) if c != "key_sources" else "; ".join(d[c]) for c in columns] for d in days]
     )

@@ -5,6 +5,7 @@ No I/O and no rich here: render.py draws a View in the chosen format.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ class Table:
     rows: list[list[str]]
     title: str | None = None
     unbroken: frozenset[str] = frozenset()
+    # The same cells as JSON values (lists, numbers, booleans, null), for --fields in JSON.
+    values: list[list[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,14 @@ class Column:
     unbroken: bool = False
     # How a terminal shows the cell, when it words it for people (source keys, place names).
     show: Callable[[Record], str] | None = None
+    # The cell as a JSON value, when it is not the record's own field of the same name.
+    value: Callable[[Record], Any] | None = None
+
+    def typed(self, record: Record) -> Any:
+        """The cell's JSON value: a list stays a list, a number a number, a missing value null."""
+        if self.value is not None:
+            return self.value(record)
+        return record[self.name] if self.name in record else self.get(record)
 
 
 # Which record a row is about: its type and id, first in search hits and gaps alike.
@@ -69,7 +80,11 @@ RECORD_COLUMNS = (
 
 def machine_table(columns: list[Column], records: list[Record]) -> Table:
     """Every column, by name, for TSV, CSV, JSON field selection and Markdown."""
-    return Table([c.name for c in columns], [[c.get(r) for c in columns] for r in records])
+    return Table(
+        [c.name for c in columns],
+        [[c.get(r) for c in columns] for r in records],
+        values=[[c.typed(r) for c in columns] for r in records],
+    )
 
 
 def human_table(columns: list[Column], records: list[Record], title: str | None = None) -> Table:
@@ -94,6 +109,13 @@ class View:
     notes: list[str] = field(default_factory=list)
     # Pre-drawn lines (a chart) that replace the tables in table output.
     text: list[str] | None = None
+    # What --fields picks from, when not `flat`: a profile's own record, one row of its fields.
+    fields: Table | None = None
+
+
+def record_table(record: Record) -> Table:
+    """One record as a one-row table of its top-level fields, for --fields on a profile."""
+    return Table(list(record), [[cell_text(v) for v in record.values()]], values=[list(record.values())])
 
 
 def source_keys(sources: list[Record]) -> dict[str, str]:
@@ -103,6 +125,11 @@ def source_keys(sources: list[Record]) -> dict[str, str]:
 
 def _cite_keys(citations: list[Record], keys: dict[str, str]) -> str:
     return ", ".join(dict.fromkeys(str(keys.get(c["source"], c["source"])) for c in citations))
+
+
+def cited_sources(record: Record) -> list[str]:
+    """The ids of the sources a record cites, each once, in citation order."""
+    return list(dict.fromkeys(c["source"] for c in record["citations"]))
 
 
 def _cite_ids(citations: list[Record]) -> str:
@@ -135,6 +162,8 @@ def add_evidence(table: Table, cites: list[list[Record]], keys: dict[str, str] |
     table.columns.append("Evidence" if human else "evidence")
     for row, citations in zip(table.rows, cites, strict=True):
         row.append(_evidence(citations, "\n" if human else " | ", keys))
+    for values, citations in zip(table.values or [], cites if table.values else [], strict=True):
+        values.append([{k: c[k] for k in ("source", "paragraph", "excerpt")} for c in citations])
 
 
 def _join(items: list[str]) -> str:
@@ -168,6 +197,21 @@ def _mark_columns(doc: Record) -> list[str]:
     """The flat columns of the mark: dispute ids and the worst verdict."""
     marked = doc.get("disputes", [])
     return [_join([m["id"] for m in marked]), marked[0]["verdict"] if marked else ""]
+
+
+def mark_columns() -> list[Column]:
+    """A record's dispute ids and worst verdict, as TSV/CSV columns (a list and a word or null in JSON)."""
+    return [
+        Column(
+            "dispute", None, lambda r: _mark_columns(r)[0], value=lambda r: [m["id"] for m in r["disputes"]]
+        ),
+        Column(
+            "verdict",
+            None,
+            lambda r: _mark_columns(r)[1],
+            value=lambda r: r["disputes"][0]["verdict"] if r["disputes"] else None,
+        ),
+    ]
 
 
 def _with_marks(table: Table, docs: list[Record]) -> list[str]:
@@ -230,8 +274,7 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
         Column("time", None, lambda e: e["time"] or ""),
         Column("era", None, lambda e: e["era"]),
         Column("disputed", None, lambda e: cell_text(e["disputed"])),
-        Column("dispute", None, lambda e: _mark_columns(e)[0]),
-        Column("verdict", None, lambda e: _mark_columns(e)[1]),
+        *mark_columns(),
         Column("date_claims", None, _claims_text),
         Column("title", "Event", lambda e: e["title"]),
         Column("places", "Places", lambda e: _join(e["places"]), show=lambda e: _place_names(e, places)),
@@ -242,6 +285,7 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
             "Sources",
             lambda e: _cite_ids(e["citations"]),
             show=lambda e: _cite_keys(e["citations"], keys),
+            value=cited_sources,
         ),
     ]
 
@@ -292,7 +336,7 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
     rows = [["id", doc["id"]], ["name", doc["name"]]]
     if kind == "actor":
         rows += [
-            ["type", doc["type"]],
+            ["kind", doc["kind"]],
             ["aliases", _join(doc["aliases"])],
             ["description", doc["description"]],
         ]
@@ -348,18 +392,17 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
         flat_rows += [["evidence", _evidence(c, " | ")] for c in own + [s["citations"] for s in statements]]
     notes = [n for n in events.notes if "background" not in n]
     flat = Table(["field", "value"], flat_rows)
-    return View(doc, tables, flat, legend(sources, set(doc["sources"])), notes)
+    return View(doc, tables, flat, legend(sources, set(doc["sources"])), notes, fields=record_table(doc))
 
 
 def listing(kind: str, docs: list[Record], evidence: bool = False) -> View:
     """All actors or places, one row each."""
-    extra = "type" if kind == "actor" else "kind"
     columns = [
         Column("id", "Id", lambda d: d["id"], unbroken=True),
         Column("name", "Name", lambda d: d["name"]),
-        Column(extra, extra.title(), lambda d: d[extra]),
+        Column("kind", "Kind", lambda d: d["kind"]),
         Column("aliases", "Aliases", lambda d: _join(d["aliases"]), show=lambda d: ", ".join(d["aliases"])),
-        Column("sources", None, lambda d: _cite_ids(d["citations"])),
+        Column("sources", None, lambda d: _cite_ids(d["citations"]), value=cited_sources),
     ]
     human, flat = human_table(columns, docs), machine_table(columns, docs)
     if evidence:
@@ -399,12 +442,12 @@ def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> li
             "Sources",
             lambda f: _cite_ids(f["citations"]),
             show=lambda f: _reported_by(f, keys, originators),
+            value=cited_sources,
         ),
         Column("attributed_to", None, lambda f: f.get("attributed_to") or ""),
         Column("era", None, lambda f: f["era"]),
         Column("disputed", None, lambda f: cell_text(f["disputed"])),
-        Column("dispute", None, lambda f: _mark_columns(f)[0]),
-        Column("verdict", None, lambda f: _mark_columns(f)[1]),
+        *mark_columns(),
         Column("note", "Note", lambda f: f["note"] or ""),
     ]
 
@@ -465,8 +508,10 @@ def metric_summary(rows: list[Record], left_out: int = 0) -> View:
     columns = [
         Column("metric", "Metric", lambda r: r["metric"]),
         Column("figures", "Figures", lambda r: str(r["figures"])),
-        Column("low", "Range reported", lambda r: r["low"], show=_range),
-        Column("high", None, lambda r: r["high"]),
+        Column("low", None, lambda r: str(r["low"])),
+        Column("low_shown", "Range reported", lambda r: r["low_shown"], show=_range),
+        Column("high", None, lambda r: str(r["high"])),
+        Column("high_shown", None, lambda r: r["high_shown"]),
         Column("sources", "Sources", lambda r: _join(r["sources"]), show=lambda r: str(len(r["sources"]))),
         Column("scopes", "Scopes", lambda r: _join(r["scopes"]), show=lambda r: ", ".join(r["scopes"])),
         Column("in_dispute", "In dispute", lambda r: str(r["in_dispute"])),
@@ -477,7 +522,8 @@ def metric_summary(rows: list[Record], left_out: int = 0) -> View:
 
 
 def _range(row: Record) -> str:
-    return row["low"] if row["low"] == row["high"] else f"{row['low']} to {row['high']}"
+    low, high = row["low_shown"], row["high_shown"]
+    return str(low) if low == high else f"{low} to {high}"
 
 
 def _people(doc: Record) -> str:
@@ -489,6 +535,9 @@ def sources(docs: list[Record], bundled: str) -> View:
 
     def folder(doc: Record) -> str:
         return "bundled" if doc.get("folder") in (None, bundled) else str(doc["folder"])
+
+    # The bundled folder's path says where kz is installed, not where the facts come from.
+    docs = [dict(d, folder=folder(d)) for d in docs]
 
     columns = [
         Column("id", "Id", lambda d: d["id"], unbroken=True),
@@ -505,7 +554,7 @@ def sources(docs: list[Record], bundled: str) -> View:
         Column("kind", "Kind", lambda d: d["kind"]),
         Column("facts", "Facts", lambda d: str(d["facts"])),
         Column("sha256", None, lambda d: d["sha256"]),
-        Column("folder", "Folder", lambda d: d.get("folder") or "", show=folder),
+        Column("folder", "Folder", lambda d: d["folder"]),
     ]
     notes = ["Inferred metadata is marked '(inferred)'; see kz source ID for the reasons."]
     return View(docs, [human_table(columns, docs)], machine_table(columns, docs), notes=notes)
@@ -557,6 +606,7 @@ def source_detail(doc: Record, evidence: bool) -> View:
         doc,
         [Table(["Field", "Value"], meta, title=doc["title"] or doc["id"]), facts],
         Table(["field", "value"], flat),
+        fields=record_table(doc),
     )
 
 
@@ -593,16 +643,41 @@ def dispute_columns(keys: dict[str, str], evidence: bool) -> list[Column]:
 
     return [
         Column(
-            "id", "Dispute", lambda side: side["of"]["id"], unbroken=True, show=first(lambda d: d["of"]["id"])
+            "id",
+            "Dispute",
+            lambda side: side["of"]["id"],
+            unbroken=True,
+            show=first(lambda d: d["of"]["id"]),
+            value=lambda side: side["of"]["id"],
         ),
-        Column("kind", None, lambda side: side["of"]["kind"]),
-        Column("verdict", "Verdict", lambda side: side["of"]["verdict"], show=first(verdict)),
+        Column("kind", None, lambda side: side["of"]["kind"], value=lambda side: side["of"]["kind"]),
         Column(
-            "subject", "Subject", lambda side: side["of"]["subject"], show=first(lambda d: d["of"]["subject"])
+            "verdict",
+            "Verdict",
+            lambda side: side["of"]["verdict"],
+            show=first(verdict),
+            value=lambda side: side["of"]["verdict"],
         ),
-        Column("explanation", None, lambda side: side["of"]["explanation"]),
-        Column("claim", "Claim", lambda side: _claim_value(side["of"], side)),
-        Column("derived", None, lambda side: cell_text(side.get("derived", False))),
+        Column(
+            "subject",
+            "Subject",
+            lambda side: side["of"]["subject"],
+            show=first(lambda d: d["of"]["subject"]),
+            value=lambda side: side["of"]["subject"],
+        ),
+        Column(
+            "explanation",
+            None,
+            lambda side: side["of"]["explanation"],
+            value=lambda s: s["of"]["explanation"],
+        ),
+        Column("claim", "Claim", lambda side: _claim_value(side["of"], side), value=lambda s: s["shown"]),
+        Column(
+            "derived",
+            None,
+            lambda side: cell_text(side.get("derived", False)),
+            value=lambda side: bool(side.get("derived", False)),
+        ),
         Column(
             "source",
             "Source",
@@ -631,37 +706,36 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
 
 
 def cell_text(value: object) -> str:
-    """A JSON value as a flat-table cell: None is empty, booleans are yes/no, lists joined with '; '."""
+    """A JSON value as a flat-table cell: None is empty, booleans true/false, lists joined with '; '.
+
+    An object inside a list (a role, a citation) is compact JSON text.
+    """
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "true" if value else "false"
     if isinstance(value, list):
         return _join([cell_text(item) for item in value])
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return "" if value is None else str(value)
 
 
 def select_fields(view: View, wanted: list[str]) -> View:
     """The view cut down to `wanted` fields, in that order; JSON keeps each value's own type.
 
-    The names are the TSV/CSV columns. Where a view's records match its rows one
-    to one, JSON takes the typed value from the record; otherwise the row's text.
+    The names are the TSV/CSV columns; JSON takes each cell's typed value (Table.values),
+    so lists stay lists and booleans booleans. A one-record answer (a profile) stays one object.
     """
-    available = view.flat.columns
+    source = view.fields or view.flat
+    available = source.columns
     unknown = [name for name in wanted if name not in available]
     if unknown:
         raise BadUsage(f"--fields: unknown field {unknown[0]!r}; available: {', '.join(available)}")
     positions = [available.index(name) for name in wanted]
-    rows = [[row[i] for i in positions] for row in view.flat.rows]
-    records = view.data if isinstance(view.data, list) else [view.data]
-    typed = len(records) == len(rows) and all(isinstance(r, dict) for r in records)
-    data = [
-        {
-            name: record[name] if typed and name in record else text
-            for name, text in zip(wanted, row, strict=True)
-        }
-        for record, row in zip(records if typed else rows, rows, strict=True)
-    ]
-    flat = Table(wanted, rows)
-    return View(data, [flat], flat, notes=view.notes)
+    rows = [[row[i] for i in positions] for row in source.rows]
+    values = source.values if source.values is not None else source.rows
+    data = [dict(zip(wanted, [row[i] for i in positions], strict=True)) for row in values]
+    flat = Table(wanted, rows, values=[list(item.values()) for item in data])
+    return View(data if isinstance(view.data, list) else data[0], [flat], flat, notes=view.notes)
 
 
 def cache(info: Record) -> View:
