@@ -222,22 +222,34 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
         "SELECT rowid FROM search WHERE search MATCH ? LIMIT 1 OFFSET ?", (query, RANKED_AT_MOST)
     ).fetchone()
     rows = conn.execute(
-        "SELECT kind, record_id, label, snippet(search, 3, '', '', '…', 16), bm25(search) AS score, body "
+        "SELECT kind, record_id, label, snippet(search, 3, ?, ?, '…', 16), bm25(search) AS score, body "
         "FROM search WHERE search MATCH ? AND rowid < ? ORDER BY score LIMIT ?",
-        (query, bound[0] if bound else 2**63 - 1, limit),
+        (_OPEN, _CLOSE, query, bound[0] if bound else 2**63 - 1, limit),
     )
-    hits = [
-        {
-            "type": kind,
-            "id": rid,
-            "label": label,
-            "match": snippet,
-            "why": _why(body, named),
-            "score": round(-score, 3),
-        }
-        for kind, rid, label, snippet, score, body in rows
-    ]
+    hits = []
+    for kind, rid, label, snippet, score, body in rows:
+        match, spans = _spans(snippet)
+        hit = {"type": kind, "id": rid, "label": label, "match": match, "matched": spans}
+        hits.append(hit | {"why": _why(body, named), "score": round(-score, 3)})
     return hits, RANKED_AT_MOST if bound else None
+
+
+# Where FTS5 found the words, marked in its snippet by two private-use characters.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def _spans(snippet: str) -> tuple[str, list[list[int]]]:
+    """The snippet as plain text, and the [start, end) of each matched word in it."""
+    plain: list[str] = []
+    spans: list[list[int]] = []
+    at = 0
+    for part in re.split(f"({_OPEN}.*?{_CLOSE})", snippet):
+        word = part.strip(_OPEN + _CLOSE)
+        if part.startswith(_OPEN):
+            spans.append([at, at + len(word)])
+        plain.append(word)
+        at += len(word)
+    return "".join(plain), spans
 
 
 def _other_names(conn: sqlite3.Connection, word: str) -> tuple[str, list[str]] | None:
@@ -356,12 +368,38 @@ def export(conn: sqlite3.Connection, kb: Record) -> Record:
     }
 
 
-def completions(conn: sqlite3.Connection, kind: str, prefix: str) -> list[str]:
-    """Ids of a kind starting with `prefix`, for shell completion."""
-    table = KIND_TABLES[kind]
-    prefix = clean_text(prefix)
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = conn.execute(
-        f"SELECT id FROM {table} WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 200", (escaped + "%",)
-    )
-    return [row[0] for row in rows]
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+COMPLETION_LIMIT = 200
+# What `kz cite` takes: every fact's id and every source's, with a label to show beside it.
+_CITABLE = (
+    "SELECT id, json_extract(doc, '$.title') FROM events WHERE id LIKE ?1 ESCAPE '\\'",
+    "SELECT id, json_extract(doc, '$.shown') FROM figures WHERE id LIKE ?1 ESCAPE '\\'",
+    "SELECT id, json_extract(doc, '$.summary') FROM statements WHERE id LIKE ?1 ESCAPE '\\'",
+    "SELECT id, json_extract(doc, '$.title') FROM sources WHERE id LIKE ?1 ESCAPE '\\'",
+)
+
+
+def completions(conn: sqlite3.Connection, kind: str, prefix: str) -> list[tuple[str, str]]:
+    """Shell completion: (id, name) for every record whose id, name or alias starts with `prefix`.
+
+    A name matches by any of its words, in any script: 'tok' and 'Тока' both offer
+    kassym-jomart-tokayev. `kind` is actor, place or source, `metric`, or `cite` (any citable id).
+    """
+    prefix = clean_text(prefix).strip()
+    if kind == "metric":
+        return [(m, "") for m in metrics(conn) if m.startswith(prefix.lower())]
+    if kind == "cite":
+        like = _like_prefix(prefix.lower())
+        rows = [row for sql in _CITABLE for row in conn.execute(sql, (like,))]
+        return [(rid, str(label or "")) for rid, label in rows[:COMPLETION_LIMIT]]
+    shown = "name" if kind in ("actor", "place") else "json_extract(doc, '$.key')"
+    label = dict(conn.execute(f"SELECT id, {shown} FROM {KIND_TABLES[kind]}").fetchall())
+    ids = {rid for rid in label if rid.startswith(prefix.lower())}
+    key = name_key(prefix)
+    if key:
+        sql = "SELECT DISTINCT record_id FROM names WHERE kind = ?1 AND (key LIKE ?2 OR key LIKE ?3)"
+        ids |= {row[0] for row in conn.execute(sql, (kind, f"{key}%", f"% {key}%"))}
+    return [(rid, str(label.get(rid) or "")) for rid in sorted(ids)[:COMPLETION_LIMIT]]

@@ -5,7 +5,9 @@ This is the only module that knows about exit codes and stderr messages.
 
 import contextlib
 import functools
+import io
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -18,6 +20,9 @@ import typer
 
 from kzcli import __version__
 from kzcli.ask import lookups as queries
+from kzcli.cli import argv as arguments
+from kzcli.cli import pager
+from kzcli.cli.help import KzCommand, KzGroup
 from kzcli.errors import ExitCode, InvalidKB, KzError, OutputError
 from kzcli.index.store import meta, open_index
 from kzcli.kb.files import layer_folders, no_progress
@@ -34,8 +39,12 @@ app = typer.Typer(
     invoke_without_command=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    add_completion=False,
+    cls=KzGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+# Every command is a KzCommand: plain usage line, Examples section.
+command = functools.partial(app.command, cls=KzCommand)
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEMS_SHOWN = 20
@@ -58,8 +67,10 @@ MAX_CHART_DAYS = 366
 class State:
     """Global options, shared with every command through the Typer context."""
 
-    def __init__(self, data_dir: Path | None, color: bool, layers: list[Path] | None = None) -> None:
-        self.env = read_environment(color)
+    def __init__(
+        self, data_dir: Path | None, color: bool, layers: list[Path] | None = None, paged: bool = True
+    ) -> None:
+        self.env = read_environment(color, paged)
         self.folders = layer_folders(data_dir, layers or [])
         self.color = color
         self._conn: sqlite3.Connection | None = None
@@ -148,7 +159,12 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
         view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
     with _writing_stdout():
         env = _state(ctx).env
-        render(view, _pick_format(fmt, view, env), sys.stdout, color=env.color, terminal=env.stdout_is_tty)
+        chosen = _pick_format(fmt, view, env)
+        paging = chosen is Format.table and env.stdout_is_tty and env.pager is not None
+        out = io.StringIO() if paging else sys.stdout
+        render(view, chosen, out, color=env.color, terminal=env.stdout_is_tty, width=env.width)
+        if isinstance(out, io.StringIO):
+            pager.show(out.getvalue(), env.pager, env.height)
 
 
 def emit_text(text: str) -> None:
@@ -169,8 +185,14 @@ def _writing_stdout() -> Iterator[None]:
         raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
 
 
-def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
-    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+def _complete(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]]:
+    """Completion of ids by id, name or alias (`kz actor tok<TAB>` offers kassym-jomart-tokayev).
+
+    Typer keeps only completions that start with what was typed; the function's `kind`
+    marks it for KzCommand, which lets every match through.
+    """
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
         try:
             params = ctx.find_root().params
             data_dir, layers = params.get("data_dir"), params.get("layers") or []
@@ -179,7 +201,24 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[str]]:
         except (KzError, sqlite3.Error, OSError):
             return []
 
+    complete.kind = kind  # type: ignore[attr-defined]
     return complete
+
+
+def complete_path(ctx: typer.Context, incomplete: str) -> list[str]:
+    """File and folder names for a path option, listed by kz itself (the shell scripts never fall back)."""
+    folder, _, start = incomplete.rpartition("/")
+    base = Path(os.path.expanduser(folder or ".") if folder or not incomplete.startswith("/") else "/")
+    try:
+        entries = sorted(os.scandir(base), key=lambda e: e.name)
+    except OSError:
+        return []
+    prefix = f"{folder}/" if folder or incomplete.startswith("/") else ""
+    return [
+        f"{prefix}{e.name}{'/' if e.is_dir() else ''}"
+        for e in entries
+        if e.name.startswith(start) and (start.startswith(".") or not e.name.startswith("."))
+    ]
 
 
 FormatOption = Annotated[
@@ -234,13 +273,17 @@ EvidenceOption = Annotated[
 ]
 
 
-def read_environment(color: bool) -> Environment:
+def read_environment(color: bool, paged: bool = True) -> Environment:
     """The terminal facts, read from the operating system here and nowhere else."""
+    size = shutil.get_terminal_size((100, 24))
+    tty = sys.stdout.isatty()
     return Environment(
-        stdout_is_tty=sys.stdout.isatty(),
+        stdout_is_tty=tty,
         stderr_is_tty=sys.stderr.isatty(),
-        width=shutil.get_terminal_size((100, 24)).columns,
+        width=size.columns,
         color=color,
+        height=size.lines,
+        pager=pager.pager_command(not paged) if tty else None,
     )
 
 
@@ -268,6 +311,9 @@ def root(
         typer.Option(
             "--data-dir",
             envvar="KZ_DATA_DIR",
+            metavar="DIR",
+            autocompletion=complete_path,
+            show_envvar=False,
             help="Use the knowledge base in this folder instead of the bundled one.",
             file_okay=True,
             dir_okay=True,
@@ -278,6 +324,7 @@ def root(
         list[Path] | None,
         typer.Option(
             "--with",
+            autocompletion=complete_path,
             metavar="DIR",
             help="Also load this knowledge-base folder over the one in use; repeatable (also KZ_DATA_PATH).",
         ),
@@ -285,12 +332,15 @@ def root(
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colour or styles (also NO_COLOR=1).")
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Never page long tables (also KZ_PAGER=cat).")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", help="Show kz's version and the knowledge base's.")
     ] = False,
 ) -> None:
     """Cited facts about the January 2022 unrest in Kazakhstan."""
-    ctx.obj = State(data_dir, _color_wanted(no_color), _user_layers(layers or []))
+    ctx.obj = State(data_dir, _color_wanted(no_color), _user_layers(layers or []), paged=not no_pager)
     if version:
         info = meta(ctx.obj.conn)
         counts = info["counts"]
@@ -311,64 +361,129 @@ def _command_name(command: typer.models.CommandInfo) -> str:
     return command.name or typer.main.get_command_name(getattr(command.callback, "__name__", ""))
 
 
-def _global_options_with_values() -> set[str]:
-    """The root callback's options that take a value, read from its signature (never listed by hand)."""
+def _global_options() -> tuple[set[str], set[str]]:
+    """The root callback's options, read from its signature (never listed by hand): with values, and flags."""
     callback = app.registered_callback.callback if app.registered_callback else None
-    names: set[str] = set()
+    with_values: set[str] = set()
+    flags: set[str] = set()
     for param, hint in typing.get_type_hints(callback, include_extras=True).items():
         metadata = getattr(hint, "__metadata__", ())
         info = next((m for m in metadata if isinstance(m, typer.models.OptionInfo)), None)
-        if info is None or typing.get_args(hint)[0] is bool:
+        if info is None:
             continue
         # Typer keeps a declaration given first (`typer.Option("--with")`) as the option's default.
         declared = info.default if isinstance(info.default, str) and info.default.startswith("-") else None
-        names.update(info.param_decls or ((declared,) if declared else (f"--{param.replace('_', '-')}",)))
-    return names
+        names = info.param_decls or ((declared,) if declared else (f"--{param.replace('_', '-')}",))
+        (flags if typing.get_args(hint)[0] is bool else with_values).update(names)
+    return with_values, flags
+
+
+def _global_options_with_values() -> set[str]:
+    return _global_options()[0]
 
 
 def _invoked_command(argv: list[str]) -> str | None:
     """The subcommand named on the command line, skipping global options and their values."""
-    with_values = _global_options_with_values()
-    args = iter(argv)
-    for arg in args:
-        if arg in with_values:
-            next(args, None)
-        elif not arg.startswith("-"):
-            return arg
-    return None
+    return arguments.invoked_command(argv, _global_options_with_values())
 
 
-def _bare_fields(argv: list[str]) -> list[str]:
-    """`--fields` given no value (last, or before another option) becomes `--fields=`: list the names.
+# click's and pydantic's wordings, put in kz's: (pattern, replacement), applied in order.
+_REWORDED: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
+    (r"^Value error, ", ""),
+    (r"Input should be greater than or equal to (\S+)", r"must be at least \1"),
+    (r"Input should be less than or equal to (\S+)", r"must be at most \1"),
+    (r"Input should be a valid integer.*", "must be a whole number"),
+    (r"Input should be (.*)", r"must be \1"),
+    (
+        r"'([^']*)' is not one of (.*?)\.?$",
+        lambda m: f"must be one of {m[2].replace(chr(39), '')}, not '{m[1]}'",
+    ),
+    (r"\.$", ""),
+]
 
-    Click options cannot take an optional value, and a field name never starts with "-".
-    """
-    result: list[str] = []
-    for i, arg in enumerate(argv):
-        if arg == "--":
-            return result + argv[i:]
-        following = argv[i + 1] if i + 1 < len(argv) else None
-        bare = arg == "--fields" and (following is None or following.startswith("-"))
-        result.append("--fields=" if bare else arg)
-    return result
+
+def _plain(message: str) -> str:
+    """click's or pydantic's wording of a bad value, in kz's."""
+    for pattern, replacement in _REWORDED:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
+def _option_names(exc: Exception) -> str:
+    param = getattr(exc, "param", None)
+    opts = [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
+    if getattr(param, "param_type_name", "") == "argument":
+        return (getattr(param, "metavar", None) or getattr(param, "name", "") or "").strip("[]{}").upper()
+    return max(opts, key=len, default="") or str(getattr(exc, "param_hint", "") or "a value")
+
+
+def _message(exc: Exception) -> str:
+    format_message = getattr(exc, "format_message", None)
+    return str(format_message()) if callable(format_message) else str(exc)
+
+
+def usage_line(exc: Exception) -> str:
+    """A click usage error as one line in kz's words, with a hint: 'unknown option --foo; ...'."""
+    kind = type(exc).__name__
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "kz"
+    hint = f" (see {where} --help)"
+    if kind == "NoSuchOption":
+        near = sorted(getattr(exc, "possibilities", None) or [])
+        guess = f"; did you mean {' or '.join(near[:3])}?" if near else ""
+        return f"unknown option {getattr(exc, 'option_name', '')}{guess}{hint}"
+    if kind == "MissingParameter":
+        return f"missing {_option_names(exc)}{hint}"
+    if kind == "BadParameter":
+        return f"{_option_names(exc)}: {_plain(_message(exc).split(': ', 1)[-1])}{hint}"
+    message = _plain(_message(exc))
+    if message.startswith("No such command"):
+        found = re.findall(r"'([^']+)'", message)
+        guess = f"; did you mean {found[1]}?" if len(found) > 1 else ""
+        return f"unknown command {found[0] if found else ''!r}{guess} (see kz --help)"
+    message = re.sub(
+        r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", r"unexpected argument(s): \1", message
+    )
+    message = re.sub(r"^Option '([^']+)' requires an argument", r"\1 needs a value", message)
+    return f"{message[:1].lower()}{message[1:]}{hint}"
+
+
+def _click_exception() -> type[Exception]:
+    """click's ClickException, from whichever click Typer uses (a copy of its own since 0.26)."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def main() -> None:
     """Console-script entry point: `kz`."""
-    sys.argv[1:] = _bare_fields(sys.argv[1:])
+    with_values, flags = _global_options()
+    sys.argv[1:] = arguments.globals_first(arguments.bare_fields(sys.argv[1:]), with_values, flags)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
     # Typer converts every command's parameters at each start (about 1.5 ms a command).
     # A run needs only the command it invokes; help and completion still see them all.
     everything = app.registered_commands
-    name = None if "_KZ_COMPLETE" in os.environ else _invoked_command(sys.argv[1:])
+    completing = "_KZ_COMPLETE" in os.environ
+    if completing:
+        # Typer registers its shells' completion classes only with its own --install-completion.
+        from typer._completion_classes import completion_init
+
+        completion_init()
+    name = None if completing else arguments.invoked_command(sys.argv[1:], with_values)
     chosen = [c for c in everything if _command_name(c) == name]
     if chosen:
         app.registered_commands = chosen
     try:
-        app(prog_name="kz")
+        code = app(prog_name="kz", standalone_mode=False)
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(int(ExitCode.OUTPUT))
+    except _click_exception() as exc:
+        _say(f"kz: {usage_line(exc)}")
+        sys.exit(int(ExitCode.USAGE))
+    except Exception as exc:
+        if type(exc).__name__ != "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words
+            raise
+        sys.exit(int(ExitCode.INTERRUPTED))
     finally:
         app.registered_commands = everything
+    sys.exit(code if isinstance(code, int) else 0)

@@ -10,7 +10,8 @@ from kzcli.cli.app import (
     FormatOption,
     _state,
     _warn,
-    app,
+    command,
+    complete_path,
     emit,
     emit_text,
     handles_errors,
@@ -20,8 +21,21 @@ from kzcli.kb.files import read_kb
 from kzcli.show import export as exporting
 from kzcli.show import views
 
+# The record kinds of `kz schema KIND`, for completion (kb.schema, with pydantic, stays unloaded).
+SCHEMA_KINDS = (
+    "sources",
+    "events",
+    "actors",
+    "places",
+    "figures",
+    "aliases",
+    "scopes",
+    "comparisons",
+    "slips",
+)
 
-@app.command(rich_help_panel="The knowledge base")
+
+@command(rich_help_panel="The knowledge base")
 @handles_errors
 def schema(
     json_schema: Annotated[
@@ -29,7 +43,11 @@ def schema(
     ] = False,
     kind: Annotated[
         str | None,
-        typer.Argument(metavar="[KIND]", help="sources, events, actors, places, figures, scopes, ..."),
+        typer.Argument(
+            metavar="KIND",
+            help="sources, events, actors, places, figures, scopes, ...",
+            autocompletion=lambda incomplete: [k for k in SCHEMA_KINDS if k.startswith(incomplete)],
+        ),
     ] = None,
     rules: Annotated[
         bool, typer.Option("--rules", help="How kz compares claims: each rule, with an example.")
@@ -54,7 +72,7 @@ def schema(
     emit_text(codebook.json_schema(kind) if json_schema else codebook.describe(kind))
 
 
-@app.command(rich_help_panel="The knowledge base")
+@command(rich_help_panel="The knowledge base")
 @handles_errors
 def cache(
     ctx: typer.Context,
@@ -81,7 +99,7 @@ class ExportFormat(str, Enum):
     sqlite = "sqlite"
 
 
-@app.command(rich_help_panel="The knowledge base")
+@command(rich_help_panel="The knowledge base")
 @handles_errors
 def export(
     ctx: typer.Context,
@@ -110,17 +128,24 @@ def export(
         exporting.to_json(conn, output, force=force)
 
 
-@app.command(rich_help_panel="The knowledge base")
+@command(rich_help_panel="The knowledge base")
 @handles_errors
 def validate(
     ctx: typer.Context,
     folder: Annotated[
-        Path | None, typer.Argument(metavar="[DIR]", help="Knowledge-base folder (default: the one in use).")
+        Path | None,
+        typer.Argument(
+            metavar="DIR",
+            help="Knowledge-base folder (default: the one in use).",
+            autocompletion=complete_path,
+        ),
     ] = None,
     sources_dir: Annotated[
         Path | None,
         typer.Option(
-            "--sources-dir", help="Also check every excerpt against the source texts in this folder."
+            "--sources-dir",
+            help="Also check every excerpt against the source texts in this folder.",
+            autocompletion=complete_path,
         ),
     ] = None,
 ) -> None:

@@ -28,7 +28,7 @@ from kzcli.cli.app import (
     _complete,
     _say,
     _state,
-    app,
+    command,
     emit,
     handles_errors,
 )
@@ -72,7 +72,7 @@ def _links(
     return links
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def timeline(
     ctx: typer.Context,
@@ -144,7 +144,7 @@ def _profile(
     emit(ctx, views.profile(kind, doc, places, queries.source_docs(state.conn), evidence), fmt, fields)
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def actor(
     ctx: typer.Context,
@@ -170,7 +170,7 @@ ActorKind = Enum(
 )
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def actors(
     ctx: typer.Context,
@@ -187,7 +187,7 @@ def actors(
     emit(ctx, views.listing("actor", research.with_min_sources(docs, min_sources), evidence), fmt, fields)
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def place(
     ctx: typer.Context,
@@ -203,7 +203,7 @@ def place(
     _profile(ctx, "place", name, fmt, fields, evidence)
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def places(
     ctx: typer.Context,
@@ -271,21 +271,29 @@ def _figures_view(
     return views.figures(rows, matrix, names, sources, evidence, left_out)
 
 
-@app.command(rich_help_panel="Lookups")
+MetricsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="METRIC",
+        help="Metrics to show (kz figures --summary lists them).",
+        autocompletion=_complete("metric"),
+    ),
+]
+
+
+@command(rich_help_panel="Lookups")
 @handles_errors
 def figures(
     ctx: typer.Context,
-    metric_names: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="[METRIC]...", help="Metrics to show (kz figures --summary lists them)."),
-    ] = None,
+    metric_names: MetricsArgument = None,
     casualties: Annotated[bool, typer.Option("--casualties", help="Deaths and injuries.")] = False,
     deaths: Annotated[bool, typer.Option("--deaths", help="Deaths only.")] = False,
     injured: Annotated[bool, typer.Option("--injured", help="Injuries only.")] = False,
     arrests: Annotated[bool, typer.Option("--arrests", help="Arrests only.")] = False,
     troops: Annotated[bool, typer.Option("--troops", help="Troop deployments only.")] = False,
     metric: Annotated[
-        list[str] | None, typer.Option("--metric", help="Any metric by name; repeatable.")
+        list[str] | None,
+        typer.Option("--metric", help="Any metric by name; repeatable.", autocompletion=_complete("metric")),
     ] = None,
     by_source: Annotated[
         bool, typer.Option("--by-source", help="One row per scope, one column per source, then the spread.")
@@ -331,14 +339,14 @@ def figures(
         _refuse_disputed(sum(contradicted(f["disputes"]) for f in rows), "figure")
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def sources(ctx: typer.Context, fmt: FormatOption = None, fields: FieldsOption = None) -> None:
     """List the source documents with their metadata and how many facts cite each."""
     emit(ctx, views.sources(queries.sources(_state(ctx).conn), str(bundled_data_dir())), fmt, fields)
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def source(
     ctx: typer.Context,
@@ -358,7 +366,7 @@ def source(
     emit(ctx, views.source_detail(doc, evidence), fmt, fields)
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def search(
     ctx: typer.Context,
@@ -379,7 +387,7 @@ def search(
     emit(ctx, views.search(hits), fmt, fields)
 
 
-@app.command(rich_help_panel="Lookups")
+@command(rich_help_panel="Lookups")
 @handles_errors
 def statements(
     ctx: typer.Context,

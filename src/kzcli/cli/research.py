@@ -15,9 +15,11 @@ from kzcli.cli.app import (
     FieldsOption,
     FormatOption,
     _chart_style,
+    _complete,
     _say,
     _state,
-    app,
+    command,
+    complete_path,
     emit,
     emit_text,
     handles_errors,
@@ -30,7 +32,7 @@ from kzcli.show import views
 from kzcli.textnorm import excerpt_key, split_paragraphs
 
 
-@app.command(rich_help_panel="Research")
+@command(rich_help_panel="Research")
 @handles_errors
 def brief(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption = False) -> None:
     """One screen for a newcomer: what happened, key dates and actors, headline figures; all cited."""
@@ -53,7 +55,7 @@ def brief(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption
     emit(ctx, view, fmt)
 
 
-@app.command(rich_help_panel="Research")
+@command(rich_help_panel="Research")
 @handles_errors
 def gaps(
     ctx: typer.Context,
@@ -63,6 +65,7 @@ def gaps(
             "--sources-dir",
             metavar="DIR",
             help="Also list paragraphs of the texts in DIR that no record cites and no reason excuses.",
+            autocompletion=complete_path,
         ),
     ] = None,
     fmt: FormatOption = None,
@@ -85,13 +88,19 @@ def _paragraphs_by_source(sources: list[dict[str, Any]], folder: Path) -> dict[s
     return {s["id"]: [excerpt_key(p) for p in split_paragraphs(texts[s["sha256"]])] for s in sources}
 
 
-@app.command(rich_help_panel="Research")
+@command(rich_help_panel="Research")
 @handles_errors
 def cite(
     ctx: typer.Context,
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="A source, event, figure or statement id.")],
+    record_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="A source, event, figure or statement id.", autocompletion=_complete("cite")
+        ),
+    ],
     style: Annotated[
-        citing.Style, typer.Option("--style", "-s", case_sensitive=False, help="Citation style.")
+        citing.Style,
+        typer.Option("--style", "-s", case_sensitive=False, help="text, markdown, bibtex or csl-json."),
     ] = citing.Style.text,
 ) -> None:
     """A ready citation of a fact or source: document, paragraph and excerpt; every side if disputed."""
@@ -100,7 +109,7 @@ def cite(
     emit_text(text)
 
 
-@app.command(rich_help_panel="Research")
+@command(rich_help_panel="Research")
 @handles_errors
 def disputes(
     ctx: typer.Context,

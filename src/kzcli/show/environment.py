@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Environment:
-    """Is stdout a terminal, is stderr one, how wide, and may kz use colour."""
+    """Is stdout a terminal, is stderr one, how wide and tall, may kz use colour, and which pager."""
 
     stdout_is_tty: bool
     stderr_is_tty: bool
     width: int
     color: bool
+    height: int = 24
+    pager: str | None = None

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
-from kzcli.show.views import Format, Table, View
+from kzcli.show.views import MARK_CLOSE, MARK_OPEN, Format, Table, View
 from kzcli.textnorm import inert
 
 # C1 controls, format characters (bidi overrides, zero-width) and line separators:
@@ -51,8 +52,10 @@ def _surrogates(code: int) -> tuple[int, int]:
     return 0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)
 
 
-def render(view: View, fmt: Format, out: TextIO, *, color: bool, terminal: bool = False) -> None:
-    """Write `view` to `out` in `fmt`; `terminal` (from the CLI's Environment) says `out` is a terminal."""
+def render(
+    view: View, fmt: Format, out: TextIO, *, color: bool, terminal: bool = False, width: int | None = None
+) -> None:
+    """Write `view` to `out` in `fmt`; `terminal` and `width` (from the CLI's Environment) describe `out`."""
     if fmt is Format.json:
         out.write(to_json(view.data) + "\n")
     elif fmt is Format.jsonl:
@@ -62,7 +65,9 @@ def render(view: View, fmt: Format, out: TextIO, *, color: bool, terminal: bool 
         # A chart is one line per row: a control character in a title must not break it.
         out.writelines(inert(line) + "\n" for line in view.text)
     elif fmt is Format.table:
-        _draw_tables(view, out, color=color)
+        drawn = io.StringIO()
+        _draw_tables(view, drawn, color=color and terminal, width=width)
+        out.write(_TRAILING_BLANKS.sub(r"\1", drawn.getvalue()))
     else:
         safe = terminal
         if fmt is Format.tsv:
@@ -126,7 +131,7 @@ def _write_csv(table: Table, out: TextIO, safe: bool) -> None:
 
 def _md_cell(value: str, safe: bool) -> str:
     value = value.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
-    return _visible(value, safe)
+    return _visible(value, safe).replace(MARK_OPEN, "**").replace(MARK_CLOSE, "**")
 
 
 def _write_markdown(view: View, out: TextIO, safe: bool) -> None:
@@ -167,45 +172,127 @@ def _draw_records(console: Any, table: Table, text: Callable[..., Any]) -> None:
         console.print()
 
 
-def _draw_tables(view: View, out: TextIO, *, color: bool) -> None:
+# The gap rich puts between columns (padding, rule, padding), and the narrowest a prose column gets.
+COLUMN_GAP, PROSE_MIN = 3, 10
+
+
+def _longest(cell: str, split: bool) -> int:
+    """The longest line of a cell, or (split) its longest word: what no wrapping can make narrower."""
+    parts = cell.split() if split else cell.splitlines()
+    return max((len(part) for part in parts), default=0)
+
+
+def _typical(lengths: list[int]) -> int:
+    """The width that fits nine cells in ten on one line: a few long cells wrap rather than widen it."""
+    ordered = sorted(lengths)
+    return ordered[(len(ordered) * 9) // 10] if ordered else 0
+
+
+def _share(spare: int, wants: dict[str, int]) -> dict[str, int]:
+    """Split `spare` columns of width: each column gets what it wants or an equal share, the small first."""
+    given: dict[str, int] = {}
+    for i, column in enumerate(sorted(wants, key=lambda c: wants[c])):
+        given[column] = min(wants[column], max(spare, 0) // (len(wants) - i))
+        spare -= given[column]
+    return given
+
+
+def fit_columns(table: Table, width: int) -> tuple[dict[str, int], list[str]]:
+    """Each column's width at `width`, and the expendable columns left out so that ids and numbers stay whole.
+
+    An unbroken column (an id, a number, a date) gets its longest cell; a prose column at
+    least its longest word (or PROSE_MIN), then a share of what is left, wrapped at spaces.
+    """
+    cells = {c: [row[i] for row in table.rows] for i, c in enumerate(table.columns)}
+    least, natural = {}, {}
+    for column, values in cells.items():
+        longest_line = max([len(column)] + [_longest(v, False) for v in values])
+        if column in table.unbroken:
+            least[column] = natural[column] = longest_line
+            continue
+        word = max([len(column), PROSE_MIN] + [_longest(v, True) for v in values])
+        least[column] = min(longest_line, word)
+        natural[column] = max(least[column], _typical([_longest(v, False) for v in values]))
+    shown, dropped = list(table.columns), []
+    for column in sorted(table.expendable, key=lambda c: -table.expendable[c]):
+        if sum(least[c] for c in shown) + COLUMN_GAP * (len(shown) - 1) <= width:
+            break
+        if column in shown:
+            shown.remove(column)
+            dropped.append(column)
+    spare = width - sum(least[c] for c in shown) - COLUMN_GAP * (len(shown) - 1)
+    extra = _share(spare, {c: natural[c] - least[c] for c in shown})
+    return {c: least[c] + extra[c] for c in shown}, [c for c in table.columns if c in dropped]
+
+
+_MARKED = re.compile(f"{MARK_OPEN}(.*?){MARK_CLOSE}")
+_MATCH_STYLE = "bold red"
+# rich pads every cell to its column's width: the blanks at a line's end (before any style reset) go.
+_TRAILING_BLANKS = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+
+
+def _draw_tables(view: View, out: TextIO, *, color: bool, width: int | None) -> None:
     # rich costs ~40 ms to import: only terminal tables pay for it.
-    from rich import box
     from rich.console import Console
     from rich.table import Table as RichTable
     from rich.text import Text
 
     console = Console(
-        file=out, color_system="auto" if color else None, highlight=False, emoji=False, markup=False
+        file=out,
+        width=width,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
     )
 
     def text(value: str, style: str = "") -> Text:
-        return Text(inert(value, keep="\n"), style=style if color else "")
+        drawn = Text(style=style if color else "")
+        for i, part in enumerate(_MARKED.split(value)):
+            # Odd parts are the words a search matched: highlighted as grep does, when colour is on.
+            drawn.append(inert(part, keep="\n"), style=_MATCH_STYLE if i % 2 and color else "")
+        return drawn
 
     for table in view.tables:
         if table.title:
             console.print(text(table.title, "bold"))
         if console.width < NARROW_COLUMNS:
             _draw_records(console, table, text)
-            continue
-        grid = RichTable(
-            box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else ""
-        )
-        for i, column in enumerate(table.columns):
-            # An id or a number is a name to copy: never broken mid-word.
-            kept_whole = column in table.unbroken
-            whole = max((len(row[i]) for row in table.rows), default=0) if kept_whole else None
-            grid.add_column(text(column), overflow="fold", min_width=whole, no_wrap=kept_whole)
-        for row in table.rows:
-            grid.add_row(*(text(cell) for cell in row))
-        if table.rows:
-            console.print(grid)
         else:
-            console.print(text("(none)", "dim"))
-        console.print()
+            _draw_grid(console, table, text, color)
     if view.legend:
         console.print(text("Sources", "bold"))
-        width = max(len(key) for key, _ in view.legend)
+        # A grid, so that a title wrapped at a narrow terminal stays indented under itself.
+        keys = RichTable.grid(padding=(0, 2), pad_edge=True)
+        keys.add_column(no_wrap=True)
+        keys.add_column(overflow="fold")
         for key, title in view.legend:
-            console.print(Text.assemble(text(f"  {key:<{width}}", "cyan"), text(f"  {title}")))
+            keys.add_row(text(key, "cyan"), text(title))
+        console.print(keys)
     for note in view.notes:
         console.print(text(note, "italic"))
+
+
+def _draw_grid(console: Any, table: Table, text: Callable[..., Any], color: bool) -> None:
+    """One table at the console's width: ids and numbers whole, prose wrapped, the expendable left out."""
+    from rich import box
+    from rich.table import Table as RichTable
+
+    widths, dropped = fit_columns(table, console.width)
+    kept = [i for i, column in enumerate(table.columns) if column not in dropped]
+    grid = RichTable(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else ""
+    )
+    for i in kept:
+        column = table.columns[i]
+        grid.add_column(text(column), width=widths[column], no_wrap=column in table.unbroken, overflow="fold")
+    for row in table.rows:
+        grid.add_row(*(text(row[i]) for i in kept))
+    console.print(grid if table.rows else text("(none)", "dim"))
+    if dropped:
+        left_out = ", ".join(dropped)
+        console.print(
+            text(f"Left out at this width: {left_out} (a wider terminal or -f json shows them).", "dim")
+        )
+    console.print()

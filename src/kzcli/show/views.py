@@ -44,6 +44,8 @@ class Table:
     unbroken: frozenset[str] = frozenset()
     # The same cells as JSON values (lists, numbers, booleans, null), for --fields in JSON.
     values: list[list[Any]] | None = None
+    # Columns a narrow terminal may leave out, by title: the highest number goes first.
+    expendable: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Column:
     show: Callable[[Record], str] | None = None
     # The cell as a JSON value, when it is not the record's own field of the same name.
     value: Callable[[Record], Any] | None = None
+    # A narrow terminal leaves this column out (and says so), highest first; 0: always shown.
+    expendable: int = 0
 
     def typed(self, record: Record) -> Any:
         """The cell's JSON value: a list stays a list, a number a number, a missing value null."""
@@ -95,6 +99,7 @@ def human_table(columns: list[Column], records: list[Record], title: str | None 
         [[(c.show or c.get)(r) for c in shown] for r in records],
         title,
         frozenset(str(c.title) for c in shown if c.unbroken),
+        expendable={str(c.title): c.expendable for c in shown if c.expendable},
     )
 
 
@@ -277,7 +282,13 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
         *mark_columns(),
         Column("date_claims", None, _claims_text),
         Column("title", "Event", lambda e: e["title"]),
-        Column("places", "Places", lambda e: _join(e["places"]), show=lambda e: _place_names(e, places)),
+        Column(
+            "places",
+            "Places",
+            lambda e: _join(e["places"]),
+            show=lambda e: _place_names(e, places),
+            expendable=1,
+        ),
         Column("actors", None, lambda e: _join(e["actors"])),
         Column("tags", None, lambda e: _join(e["tags"])),
         Column(
@@ -401,7 +412,13 @@ def listing(kind: str, docs: list[Record], evidence: bool = False) -> View:
         Column("id", "Id", lambda d: d["id"], unbroken=True),
         Column("name", "Name", lambda d: d["name"]),
         Column("kind", "Kind", lambda d: d["kind"]),
-        Column("aliases", "Aliases", lambda d: _join(d["aliases"]), show=lambda d: ", ".join(d["aliases"])),
+        Column(
+            "aliases",
+            "Aliases",
+            lambda d: _join(d["aliases"]),
+            show=lambda d: ", ".join(d["aliases"]),
+            expendable=1,
+        ),
         Column("sources", None, lambda d: _cite_ids(d["citations"]), value=cited_sources),
     ]
     human, flat = human_table(columns, docs), machine_table(columns, docs)
@@ -423,19 +440,22 @@ def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> li
     places, originators = names["place"], names["actor"]
     return [
         Column("id", None, lambda f: f["id"], unbroken=True),
-        Column("metric", "Metric", lambda f: f["metric"]),
+        Column("metric", "Metric", lambda f: f["metric"], unbroken=True),
         Column("value", None, lambda f: str(f["value"])),
         Column("qualifier", None, lambda f: f["qualifier"]),
         Column("unit", None, lambda f: f["unit"]),
-        Column("shown", "Value", lambda f: figure_value(f["value"], f["qualifier"], f["unit"])),
-        Column("scope", "Scope", lambda f: f["scope"]),
-        Column("as_of", "As of", lambda f: f["as_of"] or ""),
+        Column(
+            "shown", "Value", lambda f: figure_value(f["value"], f["qualifier"], f["unit"]), unbroken=True
+        ),
+        Column("scope", "Scope", lambda f: f["scope"], unbroken=True),
+        Column("as_of", "As of", lambda f: f["as_of"] or "", unbroken=True, expendable=1),
         Column("as_of_qualifier", None, lambda f: f.get("as_of_qualifier") or ""),
         Column(
             "place",
             "Place",
             lambda f: f["place"] or "",
             show=lambda f: places.get(f["place"] or "", f["place"] or ""),
+            expendable=2,
         ),
         Column(
             "sources",
@@ -448,7 +468,7 @@ def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> li
         Column("era", None, lambda f: f["era"]),
         Column("disputed", None, lambda f: cell_text(f["disputed"])),
         *mark_columns(),
-        Column("note", "Note", lambda f: f["note"] or ""),
+        Column("note", "Note", lambda f: f["note"] or "", expendable=3),
     ]
 
 
@@ -550,11 +570,11 @@ def sources(docs: list[Record], bundled: str) -> View:
             show=lambda d: d["publisher"] or "(not stated)",
         ),
         Column("people", None, _people),
-        Column("published", "Published", lambda d: d["published"] or "", show=_published),
-        Column("kind", "Kind", lambda d: d["kind"]),
-        Column("facts", "Facts", lambda d: str(d["facts"])),
+        Column("published", "Published", lambda d: d["published"] or "", show=_published, expendable=2),
+        Column("kind", "Kind", lambda d: d["kind"], expendable=3),
+        Column("facts", "Facts", lambda d: str(d["facts"]), unbroken=True),
         Column("sha256", None, lambda d: d["sha256"]),
-        Column("folder", "Folder", lambda d: d["folder"]),
+        Column("folder", "Folder", lambda d: d["folder"], expendable=4),
     ]
     notes = ["Inferred metadata is marked '(inferred)'; see kz source ID for the reasons."]
     return View(docs, [human_table(columns, docs)], machine_table(columns, docs), notes=notes)
@@ -610,13 +630,28 @@ def source_detail(doc: Record, evidence: bool) -> View:
     )
 
 
+# A matched word in a terminal table's cell, between two private-use characters: render.py
+# draws it highlighted (bold in Markdown) and nothing else ever sees them.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+
+
+def marked_match(hit: Record) -> str:
+    """The hit's snippet with each matched word between MARK_OPEN and MARK_CLOSE."""
+    text, out, at = hit["match"], [], 0
+    for start, end in hit["matched"]:
+        out += [text[at:start], MARK_OPEN, text[start:end], MARK_CLOSE]
+        at = end
+    return "".join(out) + text[at:]
+
+
 def search(hits: list[Record]) -> View:
     """Ranked hits with their record type and id."""
     columns = [
         *RECORD_COLUMNS,
         Column("label", "Label", lambda h: h["label"]),
-        Column("match", "Match", lambda h: h["match"]),
-        Column("why", "Why", lambda h: h.get("why") or ""),
+        Column("match", "Match", lambda h: h["match"], show=marked_match, expendable=2),
+        Column("matched", None, lambda h: _join([f"{s}-{e}" for s, e in h["matched"]])),
+        Column("why", "Why", lambda h: h.get("why") or "", expendable=1),
         Column("score", None, lambda h: str(h["score"])),
     ]
     return View(hits, [human_table(columns, hits)], machine_table(columns, hits))

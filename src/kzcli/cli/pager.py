@@ -1,0 +1,54 @@
+"""Long answers at a terminal go through a pager, the way git does it.
+
+The pager is KZ_PAGER, else PAGER, else `less`; LESS defaults to FRX (quit if one
+screen, keep colour, leave the text on screen) and LV to -c. An empty value or
+`cat` means no pager, as does --no-pager. Only a terminal table taller than the
+screen is paged; pipes, files and machine formats never are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+
+DEFAULT_PAGER = "less"
+
+
+def pager_command(no_pager: bool) -> str | None:
+    """The pager the user chose (KZ_PAGER, PAGER, else less), or None for none."""
+    if no_pager:
+        return None
+    chosen = os.environ.get("KZ_PAGER", os.environ.get("PAGER", DEFAULT_PAGER)).strip()
+    if chosen in ("", "cat"):
+        return None
+    try:
+        program = shlex.split(chosen)[0]
+    except (ValueError, IndexError):
+        return None
+    return chosen if shutil.which(program) else None
+
+
+def show(text: str, pager: str | None, height: int) -> None:
+    """Write `text` to stdout, through `pager` when it is taller than the screen."""
+    if pager is None or text.count("\n") < height:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
+    # The user's own pager setting, run by their shell as git runs it.
+    process = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE, env=env)
+    # Ctrl-C belongs to the pager (less uses it to stop a search), not to kz.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert process.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # the reader quit before the end: nothing lost
+            process.stdin.write(text.encode(sys.stdout.encoding or "utf-8", errors="backslashreplace"))
+            process.stdin.close()
+        process.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
