@@ -103,12 +103,22 @@ def run_kz(
     )
 
 
-def run_in_terminal(*args: str, columns: int = 100) -> str:
-    """Run the console script on a pseudo-terminal `columns` wide; what a terminal would show."""
+def run_in_terminal(*args: str, columns: int = 100, env: dict[str, str] | None = None) -> str:
+    """Run the console script on a pseudo-terminal `columns` wide; what a terminal would show.
+
+    No pager unless `env` names one: nobody is there to press q.
+    """
     import pty
 
     leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    env = {
+        **os.environ,
+        "COLUMNS": str(columns),
+        "LINES": "50",
+        "TERM": "xterm",
+        "KZ_PAGER": "cat",
+        **(env or {}),
+    }
     env.pop("_TYPER_FORCE_DISABLE_TERMINAL", None)
     proc = subprocess.Popen([kz_executable(), *args], stdout=follower, stderr=follower, env=env)
     os.close(follower)
