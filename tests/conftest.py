@@ -67,10 +67,18 @@ class Result:
         self.code, self.stdout, self.stderr = code, stdout, stderr
 
 
+def cli_runner() -> CliRunner:
+    """A CliRunner that keeps stderr apart (click before 8.2 mixed it into stdout unless told not to)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
 @pytest.fixture
 def kz() -> object:
     """Run kz in-process through Typer's CliRunner: kz("timeline", "-f", "json")."""
-    runner = CliRunner()
+    runner = cli_runner()
 
     def run(*args: str, env: dict[str, str] | None = None) -> Result:
         result = runner.invoke(app, list(args), env=env, catch_exceptions=False)

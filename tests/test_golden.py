@@ -17,6 +17,7 @@ CASES = {
 }
 
 
+@pytest.mark.golden
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_table_layout_matches_golden(kz, name: str) -> None:
     """The table for each case is exactly the reviewed golden file."""

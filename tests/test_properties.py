@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from conftest import MINI_KB
+from conftest import MINI_KB, cli_runner
 from kzcli.cli import app
 from kzcli.errors import ExitCode
 from kzcli.show.render import render
@@ -85,7 +84,7 @@ def test_every_format_parses_back_to_the_same_records(
     ]
 
 
-_runner = CliRunner()
+_runner = cli_runner()
 
 
 def _exit_code(*args: str) -> int:
@@ -137,7 +136,7 @@ def _assert_clean(result: object) -> None:
     assert code in _DOCUMENTED_EXITS, (code, stderr)
     assert "Traceback" not in stderr
     if code != 0:
-        last = stderr.strip().splitlines()[-1]
+        last = stderr.strip().split("\n")[-1]
         assert last.startswith("kz: ") or (code == ExitCode.USAGE and last.startswith("Error: ")), stderr
 
 

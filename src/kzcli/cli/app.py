@@ -4,6 +4,7 @@ This is the only module that knows about exit codes and stderr messages.
 """
 
 import contextlib
+import difflib
 import functools
 import io
 import os
@@ -92,7 +93,7 @@ def _state(ctx: typer.Context) -> State:
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(message, file=sys.stderr, flush=True)
 
 
 def _warn(message: str) -> None:
@@ -394,6 +395,8 @@ _REWORDED: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"Input should be less than or equal to (\S+)", r"must be at most \1"),
     (r"Input should be a valid integer.*", "must be a whole number"),
     (r"Input should be (.*)", r"must be \1"),
+    (r"^(\S+) is not in the range (\S+)<=x<=(\S+)", r"must be from \2 to \3, not \1"),
+    (r"^(\S+) is not in the range x>=(\S+)", r"must be at least \2, not \1"),
     (
         r"'([^']*)' is not one of (.*?)\.?$",
         lambda m: f"must be one of {m[2].replace(chr(39), '')}, not '{m[1]}'",
@@ -438,9 +441,14 @@ def usage_line(exc: Exception) -> str:
         return f"{_option_names(exc)}: {_plain(_message(exc).split(': ', 1)[-1])}{hint}"
     message = _plain(_message(exc))
     if message.startswith("No such command"):
-        found = re.findall(r"'([^']+)'", message)
-        guess = f"; did you mean {found[1]}?" if len(found) > 1 else ""
-        return f"unknown command {found[0] if found else ''!r}{guess} (see kz --help)"
+        typed = next(iter(re.findall(r"'([^']+)'", message)), "")
+        known = (
+            ctx.command.list_commands(ctx)
+            if ctx is not None and hasattr(ctx.command, "list_commands")
+            else []
+        )
+        near = difflib.get_close_matches(typed, known, n=1)
+        return f"unknown command {typed!r}{f'; did you mean {near[0]}?' if near else ''} (see kz --help)"
     message = re.sub(
         r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", r"unexpected argument(s): \1", message
     )
