@@ -132,9 +132,10 @@ def test_tables_fit_80_columns_without_breaking_ids_or_numbers(
 
 
 def test_narrow_figures_say_which_columns_were_left_out() -> None:
-    """The figures table at 80 columns leaves out Note and Place first, and says so."""
+    """The figures table at 80 columns leaves out Note first, and says so; an empty Place goes unmentioned."""
     shown = run_in_terminal("figures", "--casualties", "--no-color", columns=80)
-    assert "Left out at this width: Place, Note" in shown
+    assert "Left out at this width: Note (" in shown
+    assert "Place" not in shown.split("Sources\n")[0]
     assert "at least 160" in shown
 
 

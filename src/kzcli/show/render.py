@@ -189,11 +189,19 @@ def _typical(lengths: list[int]) -> int:
 
 
 def _share(spare: int, wants: dict[str, int]) -> dict[str, int]:
-    """Split `spare` columns of width: each column gets what it wants or an equal share, the small first."""
-    given: dict[str, int] = {}
-    for i, column in enumerate(sorted(wants, key=lambda c: wants[c])):
-        given[column] = min(wants[column], max(spare, 0) // (len(wants) - i))
-        spare -= given[column]
+    """Split `spare` width in proportion to what each column still wants, none getting more than that."""
+    given = dict.fromkeys(wants, 0)
+    open_ = {c for c in wants if wants[c] > 0}
+    while open_ and spare > 0:
+        total = sum(wants[c] for c in open_)
+        satisfied = {c for c in open_ if wants[c] * spare // total >= wants[c]}
+        if not satisfied:
+            for c in open_:
+                given[c] = wants[c] * spare // total
+            break
+        for c in satisfied:
+            given[c], spare = wants[c], spare - wants[c]
+        open_ -= satisfied
     return given
 
 
@@ -204,6 +212,8 @@ def fit_columns(table: Table, width: int) -> tuple[dict[str, int], list[str]]:
     least its longest word (or PROSE_MIN), then a share of what is left, wrapped at spaces.
     """
     cells = {c: [row[i] for row in table.rows] for i, c in enumerate(table.columns)}
+    # A column with nothing in it says nothing: it goes first, without a note.
+    empty = [c for c, values in cells.items() if table.rows and not any(v.strip() for v in values)]
     least, natural = {}, {}
     for column, values in cells.items():
         longest_line = max([len(column)] + [_longest(v, False) for v in values])
@@ -213,7 +223,7 @@ def fit_columns(table: Table, width: int) -> tuple[dict[str, int], list[str]]:
         word = max([len(column), PROSE_MIN] + [_longest(v, True) for v in values])
         least[column] = min(longest_line, word)
         natural[column] = max(least[column], _typical([_longest(v, False) for v in values]))
-    shown, dropped = list(table.columns), []
+    shown, dropped = [c for c in table.columns if c not in empty], []
     for column in sorted(table.expendable, key=lambda c: -table.expendable[c]):
         if sum(least[c] for c in shown) + COLUMN_GAP * (len(shown) - 1) <= width:
             break
@@ -280,7 +290,7 @@ def _draw_grid(console: Any, table: Table, text: Callable[..., Any], color: bool
     from rich.table import Table as RichTable
 
     widths, dropped = fit_columns(table, console.width)
-    kept = [i for i, column in enumerate(table.columns) if column not in dropped]
+    kept = [i for i, column in enumerate(table.columns) if column in widths]
     grid = RichTable(
         box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else ""
     )

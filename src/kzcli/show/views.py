@@ -637,7 +637,9 @@ MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 
 def marked_match(hit: Record) -> str:
     """The hit's snippet with each matched word between MARK_OPEN and MARK_CLOSE."""
-    text, out, at = hit["match"], [], 0
+    text: str = hit["match"]
+    out: list[str] = []
+    at = 0
     for start, end in hit["matched"]:
         out += [text[at:start], MARK_OPEN, text[start:end], MARK_CLOSE]
         at = end
