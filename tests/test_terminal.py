@@ -28,6 +28,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
         (["search", "x", "-n", "0"], "kz: --limit: must be"),
         (["timeline", "a", "b"], "kz: unexpected argument(s): a b"),
         (["timeline", "--from"], "kz: --from needs a value"),
+        (["timeline", "\n", "\x1b[31m"], "kz: unexpected argument(s): \\x0a \\x1b[31m"),
     ],
 )
 def test_usage_errors_are_one_kz_line_and_exit_2(args: list[str], wanted: str) -> None:

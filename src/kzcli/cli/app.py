@@ -486,7 +486,7 @@ def main() -> None:
         _silence_stdout()
         sys.exit(int(ExitCode.OUTPUT))
     except _click_exception() as exc:
-        _say(f"kz: {usage_line(exc)}")
+        _say(f"kz: {inert(usage_line(exc))}")  # a typed newline or escape stays one visible line
         sys.exit(int(ExitCode.USAGE))
     except Exception as exc:
         if type(exc).__name__ != "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words

@@ -16,7 +16,7 @@ from kzcli.cli.app import (
     emit_text,
     handles_errors,
 )
-from kzcli.errors import InvalidKB
+from kzcli.errors import BadUsage, InvalidKB
 from kzcli.kb.files import read_kb
 from kzcli.show import export as exporting
 from kzcli.show import views
@@ -114,16 +114,32 @@ def export(
     ] = ExportFormat.json,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this new file, a FIFO or device, or - for stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this new file, a FIFO or device, or - for stdout.",
+            autocompletion=complete_path,
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing regular file's contents (mode kept).")
     ] = False,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            metavar="FILE",
+            help="With -f sqlite: also write datasette's metadata.json (titles, licence, column meanings).",
+            autocompletion=complete_path,
+        ),
+    ] = None,
 ) -> None:
-    """Export the whole knowledge base as JSON or as an SQLite database."""
+    """Export the whole knowledge base as JSON or as an SQLite dataset (tables, links, search, views)."""
     conn = _state(ctx).conn
     if fmt is ExportFormat.sqlite:
-        exporting.to_sqlite(conn, output, force=force)
+        exporting.to_sqlite(conn, output, force=force, metadata=metadata)
+    elif metadata is not None:
+        raise BadUsage("--metadata describes an SQLite dataset; add -f sqlite")
     else:
         exporting.to_json(conn, output, force=force)
 

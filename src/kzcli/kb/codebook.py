@@ -93,3 +93,19 @@ def describe(kind: str | None) -> str:
                 seen.add(part)
                 blocks.append(_describe_model(part, spec, defs))
     return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def field_notes() -> dict[str, dict[str, str]]:
+    """Each model's fields, by model name (Event, Citation, Role...), as 'meaning (type)' or just the type."""
+    notes: dict[str, dict[str, str]] = {}
+    for kind in KINDS:
+        schema = _file_schema(kind)
+        defs = schema.get("$defs", {})
+        for model, spec in defs.items():
+            notes[model] = {
+                field: f"{field_spec['description'].strip()} ({_type_of(field_spec, defs)})"
+                if "description" in field_spec
+                else _type_of(field_spec, defs)
+                for field, field_spec in spec.get("properties", {}).items()
+            }
+    return notes

@@ -25,6 +25,7 @@ from kzcli.ask import lookups as queries
 from kzcli.atomic import TEMP_PREFIX, abandoned_temp, kz_temps
 from kzcli.errors import BadUsage
 from kzcli.index.store import meta
+from kzcli.show import dataset
 from kzcli.show.render import to_json as dumps
 
 STDOUT = Path("-")
@@ -44,18 +45,22 @@ def to_json(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> No
     write_output(output, text.encode("utf-8"), force=force, binary=False)
 
 
-def to_sqlite(conn: sqlite3.Connection, output: Path | None, *, force: bool) -> None:
-    """A copy of the compiled index: opens in sqlite3, sqlite-utils and datasette."""
+def to_sqlite(
+    conn: sqlite3.Connection, output: Path | None, *, force: bool, metadata: Path | None = None
+) -> None:
+    """The designed dataset (show/dataset.py), and with `metadata` datasette's metadata.json beside it."""
     if output is None:
         raise BadUsage("export --format sqlite needs --output FILE (or -o - for stdout)")
     if output == STDOUT and sys.stdout.isatty():
         raise BadUsage("will not write a binary SQLite database to a terminal; redirect or use -o FILE")
-    memory = sqlite3.connect(":memory:")
-    try:
-        conn.backup(memory)
-        data = memory.serialize()
-    finally:
-        memory.close()
+    kb = queries.export(conn, _kb_summary(conn))
+    data = dataset.build(kb)
+    if metadata is not None:
+        from kzcli.kb.codebook import field_notes  # pydantic models: only this export needs them
+
+        name = "kz" if output == STDOUT else output.stem
+        about = dumps(dataset.metadata(kb, name, field_notes())) + "\n"
+        write_output(metadata, about.encode("utf-8"), force=force, binary=False)
     if output == STDOUT:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
