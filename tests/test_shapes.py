@@ -94,3 +94,31 @@ def test_dispute_fields_are_keyed_by_id(kz) -> None:
     assert rows
     assert all(set(r) == {"id", "verdict", "paragraph"} for r in rows)
     assert all(isinstance(r["paragraph"], int) for r in rows)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("timeline",),
+        ("actors",),
+        ("places",),
+        ("figures",),
+        ("sources",),
+        ("statements",),
+        ("disputes",),
+        ("search", "almaty"),
+        ("gaps",),
+        ("brief",),
+        ("cache",),
+        ("actor", "tokayev"),
+        ("place", "almaty"),
+        ("source", "PG"),
+    ],
+)
+def test_every_listing_and_profile_takes_fields(kz, args: tuple[str, ...]) -> None:
+    """A bare --fields lists the names; the first two names then select exactly those keys in JSON."""
+    names = kz(*args, "--fields=").stdout.split()
+    assert len(names) >= 2
+    data = json.loads(kz(*args, "--fields", ",".join(names[:2]), "-f", "json").stdout)
+    rows = data if isinstance(data, list) else [data]
+    assert all(list(row) == names[:2] for row in rows)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from kzcli.cli.app import (
+    FieldsOption,
     FormatOption,
     _state,
     _warn,
@@ -80,6 +81,7 @@ def cache(
         bool, typer.Option("--clear", help="Remove kz's own files from the cache folder (nothing else).")
     ] = False,
     fmt: FormatOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """The index cache: its folder, size and entries; --clear empties it of kz's files."""
     from kzcli.index import cache as caching
@@ -89,7 +91,7 @@ def cache(
     info = caching.describe(folder)
     if removed is not None:
         info["removed"] = len(removed)
-    emit(ctx, views.cache(info), fmt)
+    emit(ctx, views.cache(info), fmt, fields)
 
 
 class ExportFormat(str, Enum):

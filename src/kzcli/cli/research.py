@@ -34,7 +34,12 @@ from kzcli.textnorm import excerpt_key, split_paragraphs
 
 @command(rich_help_panel="Research")
 @handles_errors
-def brief(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption = False) -> None:
+def brief(
+    ctx: typer.Context,
+    fmt: FormatOption = None,
+    fields: FieldsOption = None,
+    evidence: EvidenceOption = False,
+) -> None:
     """One screen for a newcomer: what happened, key dates and actors, headline figures; all cited."""
     if evidence:
         _say(
@@ -52,7 +57,7 @@ def brief(ctx: typer.Context, fmt: FormatOption = None, evidence: EvidenceOption
         view = research_views.brief(summary, kb["sources"], originators, width)
         if len(view.text or []) <= BRIEF_LINES:
             break
-    emit(ctx, view, fmt)
+    emit(ctx, view, fmt, fields)
 
 
 @command(rich_help_panel="Research")

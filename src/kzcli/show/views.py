@@ -772,7 +772,7 @@ def select_fields(view: View, wanted: list[str]) -> View:
     values = source.values if source.values is not None else source.rows
     data = [dict(zip(wanted, [row[i] for i in positions], strict=True)) for row in values]
     flat = Table(wanted, rows, values=[list(item.values()) for item in data])
-    return View(data if isinstance(view.data, list) else data[0], [flat], flat, notes=view.notes)
+    return View(data[0] if view.fields is not None else data, [flat], flat, notes=view.notes)
 
 
 def cache(info: Record) -> View:
