@@ -57,6 +57,9 @@ SCALE_COMMANDS = {
 }
 
 
+BATCH = "warm: kz actor (1,000 names, one call) -f jsonl"
+
+
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall time in ms and peak RSS in KiB of one child process."""
     started = time.perf_counter()
@@ -115,6 +118,13 @@ def main() -> None:
     for name, argv in BUNDLED_COMMANDS.items():
         cases[f"warm: kz {name}"] = ([kz, *argv], warm_env, None)
         cases[f"cold: kz {name}"] = ([kz, *argv], cold_env, empty_cold)
+    # A spreadsheet column of 1,000 names answered by one process (kz actor A B C ...).
+    listed = subprocess.run(
+        [kz, "actors", "-f", "tsv", "--fields", "id"], env=warm_env, capture_output=True, text=True
+    )
+    ids = listed.stdout.split()[1:]
+    thousand = (ids * (1000 // len(ids) + 1))[:1000]
+    cases[BATCH] = ([kz, "actor", *thousand, "-f", "jsonl"], warm_env, None)
     results: dict[str, object] = {"runs": args.runs, "bundled": measure(cases, args.runs)}
     bundled = results["bundled"]
     assert isinstance(bundled, dict)
@@ -127,6 +137,8 @@ def main() -> None:
         print(
             f"{name:46} {figures['ms']:7.0f} {figures['ms'] / floor:8.2f} {figures['rss_kib'] / 1024:8.1f} MB"
         )
+    one = bundled["warm: kz actor tokayev -f json"]["ms"]
+    print(f"\n1,000 lookups in one call / one lookup: {bundled[BATCH]['ms'] / one:.2f}x (target 2)")
 
     scale: dict[str, dict[str, object]] = {}
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:

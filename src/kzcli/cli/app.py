@@ -450,7 +450,10 @@ def usage_line(exc: Exception) -> str:
         near = difflib.get_close_matches(typed, known, n=1)
         return f"unknown command {typed!r}{f'; did you mean {near[0]}?' if near else ''} (see kz --help)"
     message = re.sub(
-        r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", r"unexpected argument(s): \1", message
+        r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$",
+        r"unexpected argument(s): \1",
+        message,
+        flags=re.DOTALL,
     )
     message = re.sub(r"^Option '([^']+)' requires an argument", r"\1 needs a value", message)
     return f"{message[:1].lower()}{message[1:]}{hint}"

@@ -9,6 +9,7 @@ import typer
 
 from kzcli.ask import lookups as queries
 from kzcli.ask import summaries as research
+from kzcli.cli import batch
 from kzcli.cli.app import (
     CHART_FIRST_DAY,
     CHART_LAST_DAY,
@@ -136,31 +137,49 @@ def timeline(
 
 
 def _profile(
-    ctx: typer.Context, kind: str, name: str, fmt: Format | None, fields: str | None, evidence: bool
+    ctx: typer.Context, kind: str, names: list[str], fmt: Format | None, fields: str | None, evidence: bool
 ) -> None:
+    """One profile, or (several names, or `-`) one answer per name in the chosen format."""
     state = _state(ctx)
-    doc = queries.profile(state.conn, kind, queries.resolve(state.conn, kind, name))
+    sources = queries.source_docs(state.conn)
+
+    def lookup(name: str) -> dict[str, Any]:
+        return queries.profile(state.conn, kind, queries.resolve(state.conn, kind, name))
+
+    if batch.is_batch(names):
+        answers = batch.Answers(f"{kind} names", lookup)
+        found = answers.each(batch.names_given(names))
+        batch.emit_batch(ctx, found, lambda docs: views.listing(kind, docs, evidence), fmt, fields)
+        answers.check()
+        return
+    doc = lookup(names[0])
     places = queries.names_of(state.conn, "place", {p for e in doc["events"] for p in e["places"]})
-    emit(ctx, views.profile(kind, doc, places, queries.source_docs(state.conn), evidence), fmt, fields)
+    emit(ctx, views.profile(kind, doc, places, sources, evidence), fmt, fields)
+
+
+NamesHelp = (
+    "Ids, names or aliases (case, accents and spelling variants ignored); - reads one a line from stdin."
+)
 
 
 @command(rich_help_panel="Lookups")
 @handles_errors
 def actor(
     ctx: typer.Context,
-    name: Annotated[
-        str,
-        typer.Argument(
-            help="Id, name or alias; case, accents and punctuation are ignored.",
-            autocompletion=_complete("actor"),
-        ),
+    names: Annotated[
+        list[str],
+        typer.Argument(metavar="NAME", help=NamesHelp, autocompletion=_complete("actor")),
     ],
     fmt: FormatOption = None,
     fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
-    """Who someone is: profile, roles, events, statements and sources."""
-    _profile(ctx, "actor", name, fmt, fields, evidence)
+    """Who someone is: profile, roles, events, statements and sources.
+
+    Several names (or - and one name a line on stdin) give one answer each: JSON Lines and TSV
+    stream, a table is one table, and a name that matches nothing is reported on stderr (exit 1).
+    """
+    _profile(ctx, "actor", names, fmt, fields, evidence)
 
 
 # The actor kinds of the schema, as choices for --kind (kb.schema stays off the warm path).
@@ -191,16 +210,21 @@ def actors(
 @handles_errors
 def place(
     ctx: typer.Context,
-    name: Annotated[
-        str,
-        typer.Argument(help="Id, name or any spelling (Almaty, Amalty).", autocompletion=_complete("place")),
+    names: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NAME", help=NamesHelp + " Amalty finds Almaty.", autocompletion=_complete("place")
+        ),
     ],
     fmt: FormatOption = None,
     fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
-    """A place: its spellings, region and the events there."""
-    _profile(ctx, "place", name, fmt, fields, evidence)
+    """A place: its spellings, region and the events there.
+
+    Several names (or - and one name a line on stdin) give one answer each, as kz actor does.
+    """
+    _profile(ctx, "place", names, fmt, fields, evidence)
 
 
 @command(rich_help_panel="Lookups")
@@ -350,20 +374,32 @@ def sources(ctx: typer.Context, fmt: FormatOption = None, fields: FieldsOption =
 @handles_errors
 def source(
     ctx: typer.Context,
-    source_id: Annotated[
-        str,
+    source_ids: Annotated[
+        list[str],
         typer.Argument(
-            metavar="ID", help="Source id (see kz sources) or file name.", autocompletion=_complete("source")
+            metavar="ID",
+            help="Source ids, keys (TWA) or file names; - reads one a line from stdin.",
+            autocompletion=_complete("source"),
         ),
     ],
     fmt: FormatOption = None,
     fields: FieldsOption = None,
     evidence: EvidenceOption = False,
 ) -> None:
-    """One source: metadata, fingerprint, and every fact that cites it."""
+    """One source: metadata, fingerprint, and every fact that cites it (several: one answer each)."""
     conn = _state(ctx).conn
-    doc = queries.source_detail(conn, queries.resolve(conn, "source", source_id))
-    emit(ctx, views.source_detail(doc, evidence), fmt, fields)
+
+    def lookup(name: str) -> dict[str, Any]:
+        return queries.source_detail(conn, queries.resolve(conn, "source", name))
+
+    if batch.is_batch(source_ids):
+        answers = batch.Answers("source ids", lookup)
+        bundled = str(bundled_data_dir())
+        table = lambda docs: views.sources(docs, bundled)  # noqa: E731 - one line, read where it is used
+        batch.emit_batch(ctx, answers.each(batch.names_given(source_ids)), table, fmt, fields)
+        answers.check()
+        return
+    emit(ctx, views.source_detail(lookup(source_ids[0]), evidence), fmt, fields)
 
 
 @command(rich_help_panel="Lookups")

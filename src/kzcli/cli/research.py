@@ -1,5 +1,6 @@
 """Research commands: the brief, gaps and coverage, citations, and where the sources differ."""
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -7,6 +8,7 @@ import typer
 
 from kzcli.ask import lookups as queries
 from kzcli.ask import summaries as research
+from kzcli.cli import batch
 from kzcli.cli.app import (
     BRIEF_LINES,
     BRIEF_SIZES,
@@ -97,10 +99,12 @@ def _paragraphs_by_source(sources: list[dict[str, Any]], folder: Path) -> dict[s
 @handles_errors
 def cite(
     ctx: typer.Context,
-    record_id: Annotated[
-        str,
+    record_ids: Annotated[
+        list[str],
         typer.Argument(
-            metavar="ID", help="A source, event, figure or statement id.", autocompletion=_complete("cite")
+            metavar="ID",
+            help="Source, event, figure or statement ids; - reads one a line from stdin.",
+            autocompletion=_complete("cite"),
         ),
     ],
     style: Annotated[
@@ -108,10 +112,26 @@ def cite(
         typer.Option("--style", "-s", case_sensitive=False, help="text, markdown, bibtex or csl-json."),
     ] = citing.Style.text,
 ) -> None:
-    """A ready citation of a fact or source: document, paragraph and excerpt; every side if disputed."""
-    fact, items, cited = queries.cite_target(_state(ctx).conn, record_id)
-    text = citing.FORMATTERS[style](fact, items, {s["id"]: s for s in cited})
-    emit_text(text)
+    """A ready citation of a fact or source: document, paragraph and excerpt; every side if disputed.
+
+    Several ids give one citation each (csl-json: one list of every item); an id that
+    matches nothing is reported on stderr and the others are still cited (exit 1).
+    """
+    conn = _state(ctx).conn
+
+    def lookup(record_id: str) -> dict[str, Any]:
+        fact, items, cited = queries.cite_target(conn, record_id)
+        return {"text": citing.FORMATTERS[style](fact, items, {s["id"]: s for s in cited})}
+
+    answers = batch.Answers("ids", lookup, single=not batch.is_batch(record_ids))
+    texts = (answer["text"] for answer in answers.each(batch.names_given(record_ids)))
+    if style is citing.Style.csl_json:
+        items = [item for text in texts for item in json.loads(text)]
+        if items or not answers.failed:
+            emit_text(json.dumps(items, ensure_ascii=False, indent=2))
+    else:
+        batch.emit_texts(texts)
+    answers.check()
 
 
 @command(rich_help_panel="Research")
