@@ -4,7 +4,6 @@ This is the only module that knows about exit codes and stderr messages.
 """
 
 import contextlib
-import difflib
 import functools
 import io
 import os
@@ -447,6 +446,8 @@ def usage_line(exc: Exception) -> str:
             if ctx is not None and hasattr(ctx.command, "list_commands")
             else []
         )
+        import difflib  # only a mistyped command pays for it
+
         near = difflib.get_close_matches(typed, known, n=1)
         return f"unknown command {typed!r}{f'; did you mean {near[0]}?' if near else ''} (see kz --help)"
     message = re.sub(

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import shutil
 import signal
-import subprocess
 import sys
 
 DEFAULT_PAGER = "less"
@@ -26,6 +24,8 @@ def pager_command(no_pager: bool) -> str | None:
     chosen = os.environ.get("KZ_PAGER", os.environ.get("PAGER", DEFAULT_PAGER)).strip()
     if chosen in ("", "cat"):
         return None
+    import shlex  # only at a terminal, where a pager may run
+
     try:
         program = shlex.split(chosen)[0]
     except (ValueError, IndexError):
@@ -38,6 +38,8 @@ def show(text: str, pager: str | None, height: int) -> None:
     if pager is None or text.count("\n") < height:
         sys.stdout.write(text)
         return
+    import subprocess  # only a long table at a terminal starts a pager
+
     sys.stdout.flush()
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
     # The user's own pager setting, run by their shell as git runs it.

@@ -25,7 +25,6 @@ from kzcli.ask import lookups as queries
 from kzcli.atomic import TEMP_PREFIX, abandoned_temp, kz_temps
 from kzcli.errors import BadUsage
 from kzcli.index.store import meta
-from kzcli.show import dataset
 from kzcli.show.render import to_json as dumps
 
 STDOUT = Path("-")
@@ -53,6 +52,8 @@ def to_sqlite(
         raise BadUsage("export --format sqlite needs --output FILE (or -o - for stdout)")
     if output == STDOUT and sys.stdout.isatty():
         raise BadUsage("will not write a binary SQLite database to a terminal; redirect or use -o FILE")
+    from kzcli.show import dataset  # only an SQLite export builds one
+
     kb = queries.export(conn, _kb_summary(conn))
     data = dataset.build(kb)
     if metadata is not None:
