@@ -63,32 +63,54 @@ def bundled_data_dir() -> Path:
     return package.parents[1] / "data"
 
 
+def kind_of(name: str) -> str:
+    """The record kind of a KB file's name: 'events' for events.yaml and for events/2022-01.yaml."""
+    return name.split("/", 1)[0]
+
+
+def _split_files(folder: Path, names: set[str]) -> dict[str, Path]:
+    """A kind kept in many files: `events/*.yaml` beside (or instead of) `events.yaml`, in name order."""
+    found: dict[str, Path] = {}
+    for kind in KINDS:
+        if kind not in names or not (folder / kind).is_dir():
+            continue
+        for path in sorted((folder / kind).iterdir()):
+            if path.suffix in (".yaml", ".yml"):
+                found[f"{kind}/{path.stem}"] = path
+    return found
+
+
 def locate_kb(folder: Path) -> dict[str, Path]:
-    """The kind files present in `folder`; refuse a folder that is not a KB, or oversized files."""
+    """The KB files in `folder` by name (`events`, `events/2022-01`); refuse a non-KB folder, oversized files.
+
+    A kind is read from `KIND.yaml` and from every `KIND/*.yaml`, so a large layer can be
+    kept in small files that review well; other folders (the source texts, say) are ignored.
+    """
     try:
         if not folder.is_dir():
             reason = "does not exist" if not folder.exists() else "is not a folder"
             raise InvalidKB([f"{folder}: knowledge-base folder {reason}"])
         names = set(os.listdir(folder))
+        paths = {kind: folder / f"{kind}.yaml" for kind in KINDS if f"{kind}.yaml" in names}
+        paths |= _split_files(folder, names)
     except OSError as exc:
         raise InvalidKB([f"{folder}: cannot read folder ({exc.strerror})"]) from None
     expected = ", ".join(k + ".yaml" for k in KINDS)
     problems = [
-        f"{folder / name}:1: unknown knowledge-base file; expected {expected}"
+        f"{folder / name}:1: unknown knowledge-base file; expected {expected} (or KIND/*.yaml)"
         for name in sorted(names)
         if name.endswith((".yaml", ".yml")) and name.removesuffix(".yaml") not in KINDS
     ]
-    paths = {kind: folder / f"{kind}.yaml" for kind in KINDS if f"{kind}.yaml" in names}
-    for kind, path in list(paths.items()):
+    for name, path in list(paths.items()):
         try:
             info = path.stat()  # follows symlinks, never opens: a FIFO cannot block here
         except OSError as exc:
             problems.append(f"{path}:1: cannot read file ({exc.strerror})")
-            del paths[kind]
+            del paths[name]
             continue
         if not stat.S_ISREG(info.st_mode):
             problems.append(f"{path}: not a regular file")
-            del paths[kind]
+            del paths[name]
         elif info.st_size > MAX_FILE_BYTES:
             problems.append(_too_large(path))
     if not paths and not problems:
@@ -140,9 +162,9 @@ def signature(folders: list[dict[str, Path]]) -> dict[str, list[int]]:
     """Size, mtime, ctime and inode of each layer's files: what a quick 'unchanged?' check compares."""
     result = {}
     for layer, paths in enumerate(folders):
-        for kind, path in paths.items():
+        for name, path in paths.items():
             info = path.stat()
-            result[f"{layer}:{kind}"] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+            result[f"{layer}:{name}"] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
     return result
 
 
@@ -152,7 +174,8 @@ def read_kb(folders: list[Path]) -> KBFiles:
     problems = []
     digest = hashlib.sha256(INDEX_FORMAT.encode())
     for layer, folder in enumerate(folders):
-        for kind, path in locate_kb(folder).items():
+        for name, path in locate_kb(folder).items():
+            kind = kind_of(name)
             try:
                 data = read_limited(path, MAX_FILE_BYTES)
             except NotRegularFile:
@@ -165,7 +188,7 @@ def read_kb(folders: list[Path]) -> KBFiles:
                 problems.append(f"{path}:1: cannot read file ({exc.strerror})")
                 continue
             files.append(KBFile(kind, path, data, layer))
-            digest.update(f"\0{layer}\0{kind}\0{len(data)}\0".encode())
+            digest.update(f"\0{layer}\0{name}\0{len(data)}\0".encode())
             digest.update(data)
     if problems:
         raise InvalidKB(problems)
