@@ -143,6 +143,21 @@ def emit_batch(
         emit(ctx, table(found), chosen)
 
 
+def answer_all(
+    ctx: typer.Context,
+    noun: str,
+    names: list[str],
+    lookup: Callable[[str], Record],
+    table: Callable[[list[Record]], View],
+    fmt: Format | None,
+    fields: str | None,
+) -> None:
+    """Look up every name given (or read from stdin), write the answers, then exit 1 if any missed."""
+    answers = Answers(noun, lookup)
+    emit_batch(ctx, answers.each(names_given(names)), table, fmt, fields)
+    answers.check()
+
+
 def emit_texts(texts: Iterator[str], joiner: str = "\n") -> None:
     """Citations one after another, each written as soon as it is ready."""
     with _writing_stdout():

@@ -147,10 +147,8 @@ def _profile(
         return queries.profile(state.conn, kind, queries.resolve(state.conn, kind, name))
 
     if batch.is_batch(names):
-        answers = batch.Answers(f"{kind} names", lookup)
-        found = answers.each(batch.names_given(names))
-        batch.emit_batch(ctx, found, lambda docs: views.listing(kind, docs, evidence), fmt, fields)
-        answers.check()
+        table = lambda docs: views.listing(kind, docs, evidence)  # noqa: E731 - one line, read where it is used
+        batch.answer_all(ctx, f"{kind} names", names, lookup, table, fmt, fields)
         return
     doc = lookup(names[0])
     places = queries.names_of(state.conn, "place", {p for e in doc["events"] for p in e["places"]})
@@ -393,11 +391,9 @@ def source(
         return queries.source_detail(conn, queries.resolve(conn, "source", name))
 
     if batch.is_batch(source_ids):
-        answers = batch.Answers("source ids", lookup)
         bundled = str(bundled_data_dir())
         table = lambda docs: views.sources(docs, bundled)  # noqa: E731 - one line, read where it is used
-        batch.emit_batch(ctx, answers.each(batch.names_given(source_ids)), table, fmt, fields)
-        answers.check()
+        batch.answer_all(ctx, "source ids", source_ids, lookup, table, fmt, fields)
         return
     emit(ctx, views.source_detail(lookup(source_ids[0]), evidence), fmt, fields)
 
