@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, assert_matches_golden, run_in_terminal, run_kz
+from kzcli.cli.argv import globals_first
 from kzcli.errors import ExitCode
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -156,3 +157,24 @@ def test_search_marks_matched_words_at_a_terminal() -> None:
     hit = json.loads(run_kz("search", "almaty", "-n", "1", "-f", "json").stdout)[0]
     start, end = hit["matched"][0]
     assert hit["match"][start:end].casefold() in {"almaty", "amalty"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [
+        (["timeline", "--no-color"], ["--no-color", "timeline"]),
+        (
+            ["--data-dir", "timeline", "timeline", "--no-pager"],
+            ["--data-dir", "timeline", "--no-pager", "timeline"],
+        ),
+        (
+            ["actor", "tok", "--data-dir=x", "--with", "y", "-f", "json"],
+            ["--data-dir=x", "--with", "y", "actor", "tok", "-f", "json"],
+        ),
+        (["search", "--", "--no-color"], ["search", "--", "--no-color"]),
+        (["--no-color"], ["--no-color"]),
+    ],
+)
+def test_global_options_move_before_the_command(argv: list[str], wanted: list[str]) -> None:
+    """Only global options after the command move, with their values; `--` and a value like a command stay."""
+    assert globals_first(argv, {"--data-dir", "--with"}, {"--no-color", "--no-pager"}) == wanted

@@ -7,17 +7,26 @@ from the root callback's signature), so that click sees what it can parse.
 from __future__ import annotations
 
 
+def command_index(argv: list[str], with_values: set[str]) -> int | None:
+    """Where the subcommand stands on the command line, skipping global options and their values."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return i + 1 if i + 1 < len(argv) else None
+        if arg in with_values:
+            i += 2
+            continue
+        if not arg.startswith("-"):
+            return i
+        i += 1
+    return None
+
+
 def invoked_command(argv: list[str], with_values: set[str]) -> str | None:
     """The subcommand named on the command line, skipping global options and their values."""
-    args = iter(argv)
-    for arg in args:
-        if arg == "--":
-            return next(args, None)
-        if arg in with_values:
-            next(args, None)
-        elif not arg.startswith("-"):
-            return arg
-    return None
+    at = command_index(argv, with_values)
+    return None if at is None else argv[at]
 
 
 def bare_fields(argv: list[str]) -> list[str]:
@@ -37,10 +46,9 @@ def bare_fields(argv: list[str]) -> list[str]:
 
 def globals_first(argv: list[str], with_values: set[str], flags: set[str]) -> list[str]:
     """Global options given after the command (`kz timeline --no-color`) moved before it, as git allows."""
-    command = invoked_command(argv, with_values)
-    if command is None:
+    at = command_index(argv, with_values)
+    if at is None:
         return argv
-    at = argv.index(command)
     before, after = argv[: at + 1], argv[at + 1 :]
     moved: list[str] = []
     kept: list[str] = []
