@@ -21,6 +21,7 @@ def test_several_names_give_one_json_line_each_in_order() -> None:
     assert all("events" in d and "sources" in d for d in docs)
 
 
+@pytest.mark.hostile
 def test_names_from_stdin_skip_blank_lines_and_report_misses() -> None:
     """`-` reads one name a line; a miss is one kz: line on stderr, the rest are answered, exit 1."""
     result = run_kz("actor", "-", "--fields", "id", "-f", "tsv", input="Tokayev\n\nnobody\nТокаев\n")
@@ -77,6 +78,7 @@ def test_jsonl_streams_answers_before_stdin_ends() -> None:
     assert proc.wait(timeout=30) == 0
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize("command", ["actor", "place", "source", "cite"])
 def test_every_batch_command_reports_a_miss_without_stopping(command: str) -> None:
     """Each of the four commands answers the good names and exits 1 for the bad one."""

@@ -15,6 +15,7 @@ from kzcli.errors import ExitCode
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     ("args", "wanted"),
     [
