@@ -124,7 +124,7 @@ def test_missing_text_for_a_fingerprint_is_reported(kz, tmp_path: Path) -> None:
             "places.yaml",
             "  kind: town",
             "  kind: town\n  colour: blue",
-            "places.yaml:4: eastford: colour: Extra inputs",
+            "places.yaml:4: eastford: colour: not a field of this record",
         ),
         ("figures.yaml", "value: 30", "value: yes", "deaths-volunteers: value"),
     ],
@@ -201,3 +201,15 @@ def test_kb_folder_that_is_not_a_folder(kz, tmp_path: Path, make: str) -> None:
     result = kz("validate", str(target))
     assert result.code == ExitCode.INVALID_KB
     assert "knowledge-base folder" in result.stderr
+
+
+def test_schema_errors_are_in_kz_words_once_per_field(kz, mini_kb: Path) -> None:
+    """A wrong type, an unknown field and a bad choice read as kz's words, each field reported once."""
+    _edit(mini_kb / "figures.yaml", "value: 30", 'value: "30"')
+    _edit(mini_kb / "actors.yaml", "kind: person", "kind: robot")
+    result = kz("validate", str(mini_kb))
+    problems = result.stderr.splitlines()[:-1]
+    assert any(p.endswith("deaths-volunteers: value: must be a number") for p in problems)
+    assert sum("deaths-volunteers: value" in p for p in problems) == 1
+    assert any("dana-reyes: kind: must be 'person'" in p for p in problems)
+    assert not any(word in result.stderr for word in ("Input should", "Extra inputs", "Value error"))

@@ -114,6 +114,30 @@ def _schema_pass(check: _Checker, progress: ProgressFn) -> dict[str, list[dict[s
     return valid
 
 
+# pydantic's error types, in kz's words (the rest: pydantic's message with "Input should be" as "must be").
+_WORDS = {
+    "extra_forbidden": "not a field of this record (kz schema lists the fields)",
+    "missing": "missing; this field is required",
+    "int_type": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a number",
+    "float_parsing": "must be a number",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping of fields",
+    "model_type": "must be a mapping of fields",
+    "bool_type": "must be true or false",
+}
+
+
+def _worded(error: Any) -> str:
+    """One schema error as kz words it: no pydantic phrasing such as 'Input should be'."""
+    if error["type"] in _WORDS:
+        return _WORDS[error["type"]]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message.replace("Input should be", "must be", 1).replace("String should", "must", 1)
+
+
 def _check_record(
     check: _Checker, kind: str, raw: LineDict, index: int, valid: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -124,11 +148,14 @@ def _check_record(
     try:
         model = MODELS[kind].model_validate(raw)
     except ValidationError as exc:
+        reported: set[str] = set()
         for error in exc.errors(include_url=False):
             loc = tuple(p for p in error["loc"] if isinstance(p, (int, str)))
             where = ".".join(str(p) for p in loc if p not in ("int", "float"))
-            message = error["msg"].removeprefix("Value error, ")
-            check.report(raw, _located_line(raw, loc), record_id, f"{where or 'record'}: {message}")
+            if where in reported:  # a number may be an int or a float: pydantic reports each branch
+                continue
+            reported.add(where)
+            check.report(raw, _located_line(raw, loc), record_id, f"{where or 'record'}: {_worded(error)}")
         return
     check.raw.setdefault(kind, []).append(raw)
     valid[kind].append(model.model_dump(mode="json", by_alias=True))

@@ -269,9 +269,12 @@ def _load(text: str, first_line: int = 1) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise LoadError(line, " ".join(str(exc.problem or exc.context or exc).split())) from None
+        # libyaml's words name the problem well; say what kind of problem it is.
+        raise LoadError(
+            line, "YAML syntax: " + " ".join(str(exc.problem or exc.context or exc).split())
+        ) from None
     except yaml.YAMLError as exc:
-        raise LoadError(1, " ".join(str(exc).split())) from None
+        raise LoadError(1, "YAML syntax: " + " ".join(str(exc).split())) from None
     except RecursionError:
         raise LoadError(1, "nesting is too deep") from None
     finally:
