@@ -24,6 +24,10 @@ INVOCATIONS = {
     "place": ["place", "almaty"],
     "source": ["source", "PG"],
     "cache": ["cache"],
+    "brief": ["brief"],
+    "figures METRIC --chart": ["figures", "deaths", "troops", "--chart"],
+    "timeline --chart": ["timeline", "--chart"],
+    "export": ["export"],
 }
 
 
@@ -39,6 +43,8 @@ ON_MINI = INVOCATIONS | {
     "actor": ["actor", "reyes"],
     "place": ["place", "eastford"],
     "source": ["source", "alpha"],
+    "figures METRIC --chart": ["figures", "deaths", "--chart"],
+    "timeline --chart": ["timeline", "--chart", "--from", "2020-03-01", "--to", "2020-03-05"],
 }
 
 
@@ -122,3 +128,10 @@ def test_every_listing_and_profile_takes_fields(kz, args: tuple[str, ...]) -> No
     data = json.loads(kz(*args, "--fields", ",".join(names[:2]), "-f", "json").stdout)
     rows = data if isinstance(data, list) else [data]
     assert all(list(row) == names[:2] for row in rows)
+
+
+def test_no_export_names_a_folder_of_this_machine(kz) -> None:
+    """The JSON export and kz sources say "bundled" for kz's own sources, never the install path."""
+    export = json.loads(kz("export").stdout)
+    assert {s["folder"] for s in export["sources"]} == {"bundled"}
+    assert {s["folder"] for s in json.loads(kz("sources", "-f", "json").stdout)} == {"bundled"}

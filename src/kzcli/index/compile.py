@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from kzcli.compare import date_span, every_comparison, in_dispute
 from kzcli.compare import marks as mark_map
 from kzcli.dates import date_range, precision
-from kzcli.kb.files import KBFiles, ProgressFn, no_progress
+from kzcli.kb.files import KBFiles, ProgressFn, bundled_data_dir, no_progress
 from kzcli.kb.validate import KnowledgeBase, validate
 from kzcli.textnorm import name_key
 from kzcli.wording import figure_value
@@ -124,9 +125,16 @@ def _note_rows(records: dict[str, list[dict[str, Any]]]) -> list[tuple[Any, ...]
     return found
 
 
+def _folder_shown(folder: str | None) -> str:
+    """Where a source came from: "bundled" for kz's own KB (its path says where kz lives), else the layer."""
+    if folder is None or Path(folder).resolve() == bundled_data_dir().resolve():
+        return "bundled"
+    return folder
+
+
 def _source_rows(kb: KnowledgeBase, rows: Rows) -> None:
     for i, source in enumerate(kb.records["sources"]):
-        doc = dict(source, folder=kb.source_folders.get(source["id"]))
+        doc = dict(source, folder=_folder_shown(kb.source_folders.get(source["id"])))
         rows["sources"].append((source["id"], i, _dump(doc)))
         headings = [e["text"] for e in source["elements"] if e["kind"] in ("title", "heading")]
         names = (source["id"], source["key"], source["file"], source["title"], *headings)

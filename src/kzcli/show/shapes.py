@@ -196,6 +196,55 @@ SHAPES: dict[str, dict[str, str]] = {
     "cache_entry": {"file": "str", "kind": "str", "size": "int", "used": "str", "folders": "[str]?"},
 }
 
+BRIEF_EVENT = {
+    "event": "str",
+    "date": "str",
+    "date_claims": "[date_claim]",
+    "disputed": "bool",
+    "disputes": "[mark]",
+    "sources": "[str]",
+}
+SHAPES |= {
+    "scope": {"id": "str", "title": "str", "part_of": "str?", "parts": "[str]"},
+    "export": {
+        "kb": "kb",
+        "sources": "[export_source]",
+        "events": "[event]",
+        "actors": "[actor]",
+        "places": "[place]",
+        "figures": "[figure]",
+        "scopes": "[scope]",
+        "comparisons": "[comparison]",
+    },
+    "kb": {"version": "str", "fingerprint": "str", "counts": "{int}"},
+    "export_source": {k: v for k, v in SOURCE.items() if k != "facts"},
+    "brief": {
+        "period": "period",
+        "what_happened": "[brief_event]",
+        "key_dates": "[brief_date]",
+        "key_actors": "[brief_actor]",
+        "figures": "[matrix_row]",
+    },
+    "period": {"from": "str", "to": "str"},
+    "brief_event": BRIEF_EVENT | {"summary": "str"},
+    "brief_date": BRIEF_EVENT | {"title": "str"},
+    "brief_actor": {"actor": "str", "name": "str", "events": "int", "role": "role?", "sources": "[str]"},
+    "chart_bar": {"subject": "str", "source": "str", "key": "str"}
+    | {k: v for k, v in MATRIX_CLAIM.items() if k != "source"}
+    | {"verdict": "str?", "disputed": "bool"},
+    "chart_day": {
+        "date": "str",
+        "events": "int",
+        "in_dispute": "int",
+        "key_event": "str?",
+        "key_title": "str?",
+        "key_sources": "[str]",
+        "event_ids": "[str]",
+        "disputed_ids": "[str]",
+        "disputed_titles": "[str]",
+    },
+}
+
 # Which shape each command's JSON has: a list of rows, or one object.
 COMMANDS: dict[str, tuple[str, bool]] = {
     "timeline": ("event", True),
@@ -213,6 +262,10 @@ COMMANDS: dict[str, tuple[str, bool]] = {
     "place": ("place_profile", False),
     "source": ("source_detail", False),
     "cache": ("cache", False),
+    "brief": ("brief", False),
+    "figures METRIC --chart": ("chart_bar", True),
+    "timeline --chart": ("chart_day", True),
+    "export": ("export", False),
 }
 
 
