@@ -22,6 +22,7 @@ WORDS = [
 METRICS = ("deaths", "injured", "arrests", "troops", "protesters")
 QUALIFIERS = ("exact", "about", "over", "nearly", "almost", "at_least")
 SOURCES = 5
+EVENTS_PER_FILE = 10_000
 
 
 def _words(rng: random.Random, count: int) -> str:
@@ -119,15 +120,20 @@ def synthesise(events: int, out: Path) -> dict[str, int]:
         }
         for i in range(max(events // 50, 1))
     ]
-    for name, records in (
-        ("sources", sources),
-        ("actors", actors),
-        ("places", places),
-        ("events", event_records),
-        ("figures", figures),
-    ):
+    for name, records in (("sources", sources), ("actors", actors), ("places", places), ("figures", figures)):
         _write(out / f"{name}.yaml", records)
+    _write_events(out, event_records)
     return {"events": events, "actors": n_actors, "places": n_places, "figures": len(figures)}
+
+
+def _write_events(out: Path, records: list[dict[str, object]]) -> None:
+    """events.yaml; past EVENTS_PER_FILE, events/NNNN.yaml slices (a KB file holds at most 128 MiB)."""
+    if len(records) <= EVENTS_PER_FILE:
+        _write(out / "events.yaml", records)
+        return
+    (out / "events").mkdir(exist_ok=True)
+    for n, start in enumerate(range(0, len(records), EVENTS_PER_FILE)):
+        _write(out / "events" / f"{n:04d}.yaml", records[start : start + EVENTS_PER_FILE])
 
 
 def main() -> None:

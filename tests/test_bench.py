@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO
 from kzcli.errors import ExitCode
 
@@ -33,3 +35,23 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     synthesise(50, tmp_path / "b")
     for name in ("events.yaml", "actors.yaml", "figures.yaml"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_large_generated_kb_splits_its_events_into_files(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past EVENTS_PER_FILE, synth writes events/NNNN.yaml slices, and kz reads them as one kind."""
+    import synth
+
+    monkeypatch.setattr(synth, "EVENTS_PER_FILE", 50)
+    synthesise(120, tmp_path / "kb")
+    assert sorted(p.name for p in (tmp_path / "kb" / "events").iterdir()) == [
+        "0000.yaml",
+        "0001.yaml",
+        "0002.yaml",
+    ]
+    assert not (tmp_path / "kb" / "events.yaml").exists()
+    events = kz(
+        "--data-dir", str(tmp_path / "kb"), "timeline", "--background", "-f", "json", "--fields", "id"
+    )
+    assert len(json.loads(events.stdout)) == 120
