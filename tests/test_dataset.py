@@ -161,3 +161,14 @@ def test_metadata_without_sqlite_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == ExitCode.USAGE
     assert result.stderr.strip().splitlines() == ["kz: --metadata describes an SQLite dataset; add -f sqlite"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_metadata_file_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Without --force, an existing metadata.json stops the export at once: no database appears either."""
+    meta = tmp_path / "metadata.json"
+    meta.write_text("{}", encoding="utf-8")
+    result = run_kz(*MINI, "export", "-f", "sqlite", "-o", str(tmp_path / "d.db"), "--metadata", str(meta))
+    assert result.returncode == ExitCode.USAGE
+    assert result.stderr.startswith("kz: ")
+    assert not (tmp_path / "d.db").exists()
+    assert meta.read_text(encoding="utf-8") == "{}"

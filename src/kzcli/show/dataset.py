@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kzcli.errors import InvalidKB
+
 Record = dict[str, Any]
 
 
@@ -398,7 +400,8 @@ def build(kb: Record) -> bytes:
         # Every link resolves (the KB was validated); checked once, after all tables are in.
         dangling = db.execute("PRAGMA foreign_key_check").fetchall()
         if dangling:
-            raise ValueError(f"dataset: {len(dangling)} links point at nothing, first {dangling[0]}")
+            table, _, target, _ = dangling[0]
+            raise InvalidKB([f"export: {len(dangling)} links point at nothing (first: {table} → {target})"])
         db.execute("VACUUM")
         return db.serialize()
     finally:

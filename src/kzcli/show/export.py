@@ -54,20 +54,23 @@ def to_sqlite(
         raise BadUsage("will not write a binary SQLite database to a terminal; redirect or use -o FILE")
     from kzcli.show import dataset  # only an SQLite export builds one
 
+    if metadata is not None and not force and metadata.is_file():
+        # Refused before anything is written: never a new database without the metadata asked for.
+        raise BadUsage(f"{metadata} already exists; choose a new file or pass --force to overwrite it")
     kb = queries.export(conn, _kb_summary(conn))
     data = dataset.build(kb)
+    if output == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_output(output, data, force=force, binary=True)
     if metadata is not None:
         from kzcli.kb.codebook import field_notes  # pydantic models: only this export needs them
 
         name = "kz" if output == STDOUT else output.stem
         about = dumps(dataset.metadata(kb, name, field_notes())) + "\n"
         write_output(metadata, about.encode("utf-8"), force=force, binary=False)
-    if output == STDOUT:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    write_output(output, data, force=force, binary=True)
 
 
 def write_output(path: Path, data: bytes, *, force: bool, binary: bool) -> None:
