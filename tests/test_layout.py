@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from kzcli.cli.app import _global_options_with_values, _invoked_command
+from kzcli.cli.app import _global_options
+from kzcli.cli.argv import invoked_command
 
 SRC = REPO / "src" / "kzcli"
 MAX_FUNCTION_LINES = 60
@@ -41,8 +42,13 @@ def test_each_stage_imports_only_the_stages_below_it() -> None:
 
 def test_global_options_that_take_values_are_read_from_the_callback() -> None:
     """The command name is found after --with DIR and --data-dir DIR, which no list names by hand."""
-    assert _global_options_with_values() == {"--data-dir", "--with"}
-    assert _invoked_command(["--with", "x", "--data-dir", "y", "--no-color", "actor", "t"]) == "actor"
+    with_values, flags = _global_options()
+    assert with_values == {"--data-dir", "--with"}
+    assert flags == {"--no-color", "--no-pager", "--version"}
+    assert (
+        invoked_command(["--with", "x", "--data-dir", "y", "--no-color", "actor", "t"], with_values)
+        == "actor"
+    )
 
 
 def _index_files(cache: Path) -> set[str]:

@@ -143,11 +143,11 @@ def handles_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _pick_format(fmt: Format | None, view: View, env: Environment) -> Format:
+def pick_format(fmt: Format | None, env: Environment, chart: bool = False) -> Format:
+    """The format asked for, else a table at a terminal, TSV in a pipe (a chart stays a chart, in ASCII)."""
     if fmt is not None:
         return fmt
-    # A chart stays a chart when piped, drawn in ASCII (see _chart_style).
-    return Format.table if env.stdout_is_tty or view.text is not None else Format.tsv
+    return Format.table if env.stdout_is_tty or chart else Format.tsv
 
 
 def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None = None) -> None:
@@ -159,7 +159,7 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
         view = views.select_fields(view, [f.strip() for f in fields.split(",") if f.strip()])
     with _writing_stdout():
         env = _state(ctx).env
-        chosen = _pick_format(fmt, view, env)
+        chosen = pick_format(fmt, env, chart=view.text is not None)
         paging = chosen is Format.table and env.stdout_is_tty and env.pager is not None
         out = io.StringIO() if paging else sys.stdout
         render(view, chosen, out, color=env.color, terminal=env.stdout_is_tty, width=env.width)
@@ -376,15 +376,6 @@ def _global_options() -> tuple[set[str], set[str]]:
         names = info.param_decls or ((declared,) if declared else (f"--{param.replace('_', '-')}",))
         (flags if typing.get_args(hint)[0] is bool else with_values).update(names)
     return with_values, flags
-
-
-def _global_options_with_values() -> set[str]:
-    return _global_options()[0]
-
-
-def _invoked_command(argv: list[str]) -> str | None:
-    """The subcommand named on the command line, skipping global options and their values."""
-    return arguments.invoked_command(argv, _global_options_with_values())
 
 
 # click's and pydantic's wordings, put in kz's: (pattern, replacement), applied in order.

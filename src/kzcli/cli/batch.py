@@ -8,17 +8,16 @@ reported on stderr and does not stop the others; the exit code then says some fa
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import typer
 
-from kzcli.cli.app import _pick_format, _say, _state, _writing_stdout, emit
+from kzcli.cli.app import _say, _state, _writing_stdout, emit, pick_format
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.show import views
-from kzcli.show.render import to_json, tsv_field
+from kzcli.show.render import to_json, write_rows
 from kzcli.show.views import Format, View
 from kzcli.textnorm import inert
 
@@ -92,18 +91,9 @@ def _stream_rows(
     table: Callable[[list[Record]], View],
     terminal: bool,
 ) -> None:
-    """TSV or CSV: a header, then each answer's line as soon as it is found; lists joined with '; '."""
-    writer = csv.writer(sys.stdout, lineterminator="\r\n") if fmt is Format.csv else None
-    header_written = False
-    for record in records:
-        rows = _rows(record, fields, table)
-        for cells in ([] if header_written else [rows.columns]) + rows.rows:
-            visible = [inert(c, keep="\n") if terminal else c for c in cells]
-            if writer is not None:
-                writer.writerow(visible)
-            else:
-                sys.stdout.write("\t".join(tsv_field(c) for c in visible) + "\n")
-        header_written = True
+    """TSV or CSV: a header, then each answer's line as soon as it is found (render.write_rows)."""
+    for i, record in enumerate(records):
+        write_rows(_rows(record, fields, table), fmt, sys.stdout, safe=terminal, header=i == 0)
         sys.stdout.flush()
 
 
@@ -121,7 +111,7 @@ def emit_batch(
     """
     env = _state(ctx).env
     wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-    chosen = _pick_format(fmt, View([], [], views.Table([], [])), env)
+    chosen = pick_format(fmt, env)
     with _writing_stdout():
         if chosen is Format.jsonl:
             for record in answers:

@@ -141,7 +141,6 @@ def _profile(
 ) -> None:
     """One profile, or (several names, or `-`) one answer per name in the chosen format."""
     state = _state(ctx)
-    sources = queries.source_docs(state.conn)
 
     def lookup(name: str) -> dict[str, Any]:
         return queries.profile(state.conn, kind, queries.resolve(state.conn, kind, name))
@@ -152,7 +151,7 @@ def _profile(
         return
     doc = lookup(names[0])
     places = queries.names_of(state.conn, "place", {p for e in doc["events"] for p in e["places"]})
-    emit(ctx, views.profile(kind, doc, places, sources, evidence), fmt, fields)
+    emit(ctx, views.profile(kind, doc, places, queries.source_docs(state.conn), evidence), fmt, fields)
 
 
 NamesHelp = (

@@ -69,13 +69,10 @@ def render(
         _draw_tables(view, drawn, color=color and terminal, width=width)
         out.write(_TRAILING_BLANKS.sub(r"\1", drawn.getvalue()))
     else:
-        safe = terminal
-        if fmt is Format.tsv:
-            _write_tsv(view.flat, out, safe)
-        elif fmt is Format.csv:
-            _write_csv(view.flat, out, safe)
+        if fmt in (Format.tsv, Format.csv):
+            write_rows(view.flat, fmt, out, safe=terminal)
         else:
-            _write_markdown(view, out, safe)
+            _write_markdown(view, out, terminal)
 
 
 @contextlib.contextmanager
@@ -117,16 +114,15 @@ def _visible(value: str, safe: bool, keep: str = "") -> str:
     return inert(value, keep) if safe else value
 
 
-def _write_tsv(table: Table, out: TextIO, safe: bool) -> None:
-    for row in [table.columns, *table.rows]:
-        out.write("\t".join(_visible(tsv_field(cell), safe) for cell in row) + "\n")
-
-
-def _write_csv(table: Table, out: TextIO, safe: bool) -> None:
+def write_rows(table: Table, fmt: Format, out: TextIO, *, safe: bool, header: bool = True) -> None:
+    """A flat table as TSV or CSV (the header too, unless a stream has written it already)."""
+    rows = [table.columns, *table.rows] if header else table.rows
+    if fmt is Format.tsv:
+        out.writelines("\t".join(_visible(tsv_field(cell), safe) for cell in row) + "\n" for row in rows)
+        return
     # RFC 4180's CRLF terminator also makes the writer quote any field holding a bare CR.
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows([_visible(cell, safe, keep="\n") for cell in row] for row in table.rows)
+    writer.writerows([_visible(cell, safe, keep="\n") for cell in row] for row in rows)
 
 
 def _md_cell(value: str, safe: bool) -> str:

@@ -138,7 +138,7 @@ def cited_sources(record: Record) -> list[str]:
 
 
 def _cite_ids(citations: list[Record]) -> str:
-    return "; ".join(dict.fromkeys(c["source"] for c in citations))
+    return _join(cited_sources({"citations": citations}))
 
 
 def _evidence(citations: list[Record], sep: str, keys: dict[str, str] | None = None) -> str:
