@@ -297,7 +297,7 @@ def _why(body: str, named: dict[str, tuple[str, list[str]] | None]) -> str | Non
 
 def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Record]:
     """Every attributed statement (or one actor's), each with its actor's id and name."""
-    sql = "SELECT doc FROM statements WHERE ?1 IS NULL OR actor_id = ?1 ORDER BY rowid"
+    sql = "SELECT doc FROM statements WHERE ?1 IS NULL OR actor_id = ?1 ORDER BY ord"
     return _docs(conn, sql, (actor_id,))
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kzcli.compare import date_span, every_comparison, in_dispute
+from kzcli.compare import date_comparison, date_span, figure_comparisons, in_dispute, recorded, slip
 from kzcli.compare import marks as mark_map
 from kzcli.dates import date_range, precision
-from kzcli.kb.files import KBFiles, ProgressFn, bundled_data_dir, no_progress
+from kzcli.kb.files import KBFile, KBFiles, ProgressFn, bundled_data_dir, no_progress
+from kzcli.kb.pieces import PIECEWISE, digest, file_key, pieces_of
 from kzcli.kb.validate import KnowledgeBase, validate
 from kzcli.textnorm import name_key
 from kzcli.wording import figure_value
@@ -115,7 +117,7 @@ def _note_rows(records: dict[str, list[dict[str, Any]]]) -> list[tuple[Any, ...]
     """Search rows for the notes on citations: how a date follows, a slip noticed, a spelling."""
     found = []
     for kind in ("events", "figures", "actors", "places"):
-        for record in records[kind]:
+        for record in records.get(kind, []):
             parts = [record, *record.get("roles", []), *record.get("statements", [])]
             for part in parts:
                 for cite in [*part.get("citations", []), *(part.get("date_claims") or [])]:
@@ -178,38 +180,58 @@ def _named_rows(kind: str, records: list[dict[str, Any]], marks: Marks, rows: Ro
             rows["citations"] += _citation_rows("role", record["id"], role["title"], role["citations"])
 
 
-def _event_rows(events: list[dict[str, Any]], marks: Marks, rows: Rows) -> list[dict[str, Any]]:
-    docs = [_event_doc(e, marks.get(e["id"], [])) for e in events]
-    spans = {doc["id"]: _event_span(doc) for doc in docs}
+def order_key(*parts: str) -> str:
+    """A sort key stored as text: joined by NUL, which sorts below every character, it orders as the tuple.
 
-    def order(doc: dict[str, Any]) -> tuple[str, int, int, str]:
-        return (spans[doc["id"]][0], precision(doc["date"]), _TIME_ORDER[doc["time"]], doc["id"])
+    Keys rather than positions, so that one record added or removed leaves every other row as it was.
+    """
+    return "\0".join(parts)
 
-    docs.sort(key=order)
-    for i, doc in enumerate(docs):
-        start, end = spans[doc["id"]]
-        rows["events"].append((doc["id"], i, start, end, int(doc["disputed"]), _dump(doc)))
+
+def event_order(doc: dict[str, Any], start: str) -> str:
+    """Timeline order: first day, then the finer date first, then time of day, then id."""
+    return order_key(start, str(precision(doc["date"])), str(_TIME_ORDER[doc["time"]]), doc["id"])
+
+
+def _event_rows(events: list[dict[str, Any]], marks: Marks, rows: Rows) -> dict[str, str]:
+    """The events' rows; returns each event's timeline order key."""
+    keys = {}
+    for event in events:
+        doc = _event_doc(event, marks.get(event["id"], []))
+        start, end = _event_span(doc)
+        keys[doc["id"]] = ord_key = event_order(doc, start)
+        rows["events"].append((doc["id"], ord_key, start, end, int(doc["disputed"]), _dump(doc)))
         for kind in ("places", "actors", "tags"):
             rows["event_links"].extend((doc["id"], kind[:-1], target) for target in doc[kind])
         rows["event_links"] += [(doc["id"], "source", c["source"]) for c in doc["citations"]]
         body = " ".join((doc["title"], doc["summary"], *doc["tags"]))
         rows["search"].append(("event", doc["id"], doc["title"], body))
         rows["citations"] += _citation_rows("event", doc["id"], doc["title"], doc["citations"])
-    return docs
+    return keys
 
 
-def _figure_rows(kb: KnowledgeBase, marks: Marks, names_of: dict[str, str], rows: Rows) -> None:
-    source_order = {s["id"]: i for i, s in enumerate(kb.records["sources"])}
+def figure_order(figure: dict[str, Any], source_order: dict[str, int]) -> str:
+    """Figures' order: metric, scope, date of counting, the first source cited, then id."""
+    first_source = min(source_order[c["source"]] for c in figure["citations"])
+    return order_key(
+        figure["metric"], figure["scope"], figure["as_of"] or "", f"{first_source:06d}", figure["id"]
+    )
 
-    def order(f: dict[str, Any]) -> tuple[Any, ...]:
-        first_source = min(source_order[c["source"]] for c in f["citations"])
-        return (f["metric"], f["scope"], f["as_of"] or "", first_source, f["id"])
 
-    for i, figure in enumerate(sorted(kb.records["figures"], key=order)):
+def _figure_rows(
+    figures: list[dict[str, Any]],
+    source_order: dict[str, int],
+    marks: Marks,
+    names_of: dict[str, str],
+    rows: Rows,
+) -> None:
+    """Figures' rows, ordered by metric, scope, date of counting, first source cited, then id."""
+    for figure in figures:
+        ord_key = figure_order(figure, source_order)
         shown = figure_value(figure["value"], figure["qualifier"], figure["unit"])
         doc = dict(figure, shown=shown, citations=_clean_citations(figure["citations"]), era=era_of(figure))
         doc |= _mark_fields(marks.get(figure["id"], []))
-        rows["figures"].append((figure["id"], i, figure["metric"], figure["scope"], _dump(doc)))
+        rows["figures"].append((figure["id"], ord_key, figure["metric"], figure["scope"], _dump(doc)))
         words = (figure["metric"].replace("_", " "), figure["scope"].replace("-", " "), shown)
         text = " ".join(filter(None, (*words, names_of.get(figure["place"] or ""), figure["note"])))
         rows["search"].append(("figure", figure["id"], f"{figure['metric']}: {shown}", text))
@@ -225,20 +247,34 @@ def _statement_doc(statement: dict[str, Any], actor: dict[str, Any], marks: Mark
 
 
 def _statement_rows(actors: list[dict[str, Any]], marks: Marks, rows: Rows) -> None:
+    """Statements in the order of `kz actors` (by name, then id), each actor's in its own order."""
     for actor in actors:
-        for statement in actor["statements"]:
+        for i, statement in enumerate(actor["statements"]):
             doc = _statement_doc(statement, actor, marks)
-            rows["statements"].append((statement["id"], actor["id"], _dump(doc)))
+            ord_key = order_key(actor["name"].casefold(), actor["id"], f"{i:06d}")
+            rows["statements"].append((statement["id"], actor["id"], ord_key, _dump(doc)))
             rows["search"].append(("statement", statement["id"], actor["name"], statement["summary"]))
             rows["citations"] += _citation_rows(
                 "statement", statement["id"], statement["summary"], statement["citations"]
             )
 
 
-def _comparison_rows(comparisons: list[dict[str, Any]], rows: Rows) -> None:
-    for i, comparison in enumerate(comparisons):
+# Comparisons are listed dates first (in timeline order), then figures, claims in words, and slips.
+DATES, FIGURES, WORDS, SLIPS = "0", "1", "2", "3"
+
+
+def comparison_order(group: str, within: str) -> str:
+    """A comparison's place in `kz disputes`: its group, then its place in that group."""
+    return order_key(group, within)
+
+
+def comparison_rows(ordered: list[tuple[str, dict[str, Any]]], rows: Rows) -> None:
+    """Rows for comparisons, each given with its order key."""
+    for ord_key, comparison in ordered:
         doc = dict(comparison, claims=[_public_claim(c) for c in comparison["claims"]])
-        rows["disputes"].append((comparison["id"], i, comparison["kind"], comparison["verdict"], _dump(doc)))
+        rows["disputes"].append(
+            (comparison["id"], ord_key, comparison["kind"], comparison["verdict"], _dump(doc))
+        )
         rows["dispute_members"] += [(rid, comparison["id"]) for rid in comparison["records"]]
         text = " ".join((comparison["subject"], comparison["explanation"]))
         rows["search"].append(("dispute", comparison["id"], comparison["subject"], text))
@@ -249,29 +285,123 @@ def _public_claim(claim: dict[str, Any]) -> dict[str, Any]:
     return {k: claim.get(k, default) for k, default in CLAIM_DEFAULTS.items()}
 
 
-def rows_from(kb: KnowledgeBase) -> Rows:
+@dataclass
+class Context:
+    """What a record's rows depend on beyond the record itself."""
+
+    source_order: dict[str, int]
+    source_keys: dict[str, str]
+    scopes: dict[str, dict[str, Any]]
+    extra_aliases: dict[str, list[str]]
+    place_names: dict[str, str]
+    marks: Marks = field(default_factory=dict)
+
+
+def extra_aliases(alias_sets: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The spellings aliases.yaml adds, per actor or place id."""
+    extra: dict[str, list[str]] = defaultdict(list)
+    for alias_set in alias_sets:
+        extra[alias_set["id"]] += alias_set["aliases"]
+    return dict(extra)
+
+
+def record_rows(records: dict[str, list[dict[str, Any]]], ctx: Context, rows: Rows) -> None:
+    """The rows of these actors, places, events and figures (and the actors' statements)."""
+    extra = ctx.extra_aliases
+    actors = _with_aliases(records.get("actors", []), extra)
+    places = _with_aliases(records.get("places", []), extra)
+    _named_rows("actor", actors, ctx.marks, rows)
+    _named_rows("place", places, ctx.marks, rows)
+    _event_rows(records.get("events", []), ctx.marks, rows)
+    _figure_rows(records.get("figures", []), ctx.source_order, ctx.marks, ctx.place_names, rows)
+    _statement_rows(actors, ctx.marks, rows)
+    rows["search"] += _note_rows(records)
+
+
+def excerpt_rows(rows: Rows) -> None:
+    """A search row for every citation's excerpt among `rows`."""
+    for _kind, record_id, _label, source, paragraph, excerpt in rows.get("citations", []):
+        rows["search"].append(("excerpt", record_id, f"{source} ¶{paragraph}", excerpt))
+
+
+def dated_comparisons(events: list[dict[str, Any]], keys: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """The date comparison of each event that has claims, keyed in timeline order."""
+    found = []
+    for event in events:
+        comparison = date_comparison(event, keys)
+        if comparison is not None:
+            doc = _event_doc(event, [])
+            found.append((comparison_order(DATES, event_order(doc, _event_span(doc)[0])), comparison))
+    return found
+
+
+def figure_comparisons_ordered(
+    figures: list[dict[str, Any]], ctx: Context
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every comparison of figures, keyed in the order compare.py gives them.
+
+    The figures are taken in their own order, not as the files list them, so that
+    claims that tie are listed alike however the knowledge base was edited.
+    """
+    in_order = sorted(figures, key=lambda figure: figure_order(figure, ctx.source_order))
+    found = figure_comparisons(in_order, ctx.scopes, ctx.source_keys)
+    return [(comparison_order(FIGURES, f"{i:08d}"), c) for i, c in enumerate(found)]
+
+
+def context_of(rec: dict[str, list[dict[str, Any]]]) -> Context:
+    """The context of a whole knowledge base, without the marks (they need the comparisons)."""
+    return Context(
+        source_order={s["id"]: i for i, s in enumerate(rec["sources"])},
+        source_keys={s["id"]: s.get("key") or s["id"] for s in rec["sources"]},
+        scopes={s["id"]: s for s in rec.get("scopes", [])},
+        extra_aliases=extra_aliases(rec.get("aliases", [])),
+        place_names={r["id"]: r["name"] for r in rec["places"]},
+    )
+
+
+def rows_from(kb: KnowledgeBase, files: KBFiles) -> Rows:
     """Every table's rows, ready for executemany. The records read are left as they are."""
     rec = kb.records
     rows: Rows = defaultdict(list)
-    comparisons = every_comparison(rec)
-    marks = mark_map(comparisons)
-    extra: dict[str, list[str]] = defaultdict(list)
-    for alias_set in rec.get("aliases", []):
-        extra[alias_set["id"]] += alias_set["aliases"]
-    actors, places = _with_aliases(rec["actors"], extra), _with_aliases(rec["places"], extra)
+    ctx = context_of(rec)
+    ordered = dated_comparisons(rec["events"], ctx.source_keys) + figure_comparisons_ordered(
+        rec["figures"], ctx
+    )
+    ordered += [(comparison_order(WORDS, f"{i:08d}"), recorded(c)) for i, c in enumerate(rec["comparisons"])]
+    ordered += [(comparison_order(SLIPS, f"{i:08d}"), slip(s)) for i, s in enumerate(rec["slips"])]
+    comparisons = [c for _, c in ordered]
+    ctx.marks = mark_map(comparisons)
     _source_rows(kb, rows)
-    _named_rows("actor", actors, marks, rows)
-    _named_rows("place", places, marks, rows)
-    _event_rows(rec["events"], marks, rows)
-    _figure_rows(kb, marks, {r["id"]: r["name"] for r in places}, rows)
-    _statement_rows(actors, marks, rows)
-    _comparison_rows(comparisons, rows)
+    record_rows(rec, ctx, rows)
+    comparison_rows(ordered, rows)
     rows["scopes"] = [(s["id"], _dump(s)) for s in rec.get("scopes", [])]
-    rows["search"] += _note_rows(rec)
-    for _kind, record_id, _label, source, paragraph, excerpt in rows["citations"]:
-        rows["search"].append(("excerpt", record_id, f"{source} ¶{paragraph}", excerpt))
+    excerpt_rows(rows)
     rows["meta"] = [("counts", json.dumps(_counts(rec, comparisons)))]
+    _manifest_rows(kb, files, rows)
     return dict(rows)
+
+
+def _manifest_rows(kb: KnowledgeBase, files: KBFiles, rows: Rows) -> None:
+    """Each file's hash, and each piece's hash with the records it holds: what an update compares."""
+    ids_in: dict[int, list[str]] = defaultdict(list)
+    for kind in PIECEWISE:
+        for record, file in zip(kb.records[kind], kb.record_files.get(kind, []), strict=True):
+            ids_in[id(file)].append(record["id"])
+    for file in files.files:
+        key = file_key(files, file)
+        rows["kb_files"].append((key, file.kind, digest(file.data)))
+        if file.kind in PIECEWISE:
+            rows["pieces"] += piece_rows(key, file, ids_in[id(file)])
+
+
+def piece_rows(key: str, file: KBFile, ids: list[str]) -> list[tuple[str, str, str]]:
+    """One row per record of the file, or one for the whole file when its records cannot be told apart."""
+    pieces = pieces_of(file)
+    if len(pieces) != len(ids):
+        return [(key, digest(file.data), json.dumps(ids))]
+    return [
+        (key, piece.digest, json.dumps([record_id])) for piece, record_id in zip(pieces, ids, strict=True)
+    ]
 
 
 def _counts(rec: dict[str, list[dict[str, Any]]], comparisons: list[dict[str, Any]]) -> dict[str, int]:
@@ -287,4 +417,4 @@ def compile_kb(kb: KBFiles, progress: ProgressFn = no_progress) -> Rows:
     """Validate `kb` (raising InvalidKB) and return its index rows."""
     checked = validate(kb, progress=progress)
     progress("building the index", 0, 1)
-    return rows_from(checked)
+    return rows_from(checked, kb)

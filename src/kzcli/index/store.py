@@ -42,21 +42,24 @@ from kzcli.kb.files import (
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sources(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE events(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, date_start TEXT NOT NULL,
+CREATE TABLE events(id TEXT PRIMARY KEY, ord TEXT NOT NULL, date_start TEXT NOT NULL,
                     date_end TEXT NOT NULL, disputed INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE actors(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE places(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE figures(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, metric TEXT NOT NULL,
+CREATE TABLE figures(id TEXT PRIMARY KEY, ord TEXT NOT NULL, metric TEXT NOT NULL,
                      scope TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE names(kind TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL);
 CREATE TABLE event_links(event_id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL);
 CREATE TABLE citations(kind TEXT NOT NULL, record_id TEXT NOT NULL, label TEXT NOT NULL,
                        source TEXT NOT NULL, paragraph INTEGER NOT NULL, excerpt TEXT NOT NULL);
-CREATE TABLE disputes(id TEXT PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT NOT NULL, verdict TEXT NOT NULL,
+CREATE TABLE disputes(id TEXT PRIMARY KEY, ord TEXT NOT NULL, kind TEXT NOT NULL, verdict TEXT NOT NULL,
                       doc TEXT NOT NULL);
 CREATE TABLE scopes(id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE statements(id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE statements(id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, ord TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE dispute_members(record_id TEXT NOT NULL, dispute_id TEXT NOT NULL);
+-- What an update compares (index/update.py): each file's hash, and each record's piece of it.
+CREATE TABLE kb_files(file TEXT PRIMARY KEY, kind TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE pieces(file TEXT NOT NULL, hash TEXT NOT NULL, record_ids TEXT NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, record_id UNINDEXED, label UNINDEXED,
                                        body, tokenize='unicode61 remove_diacritics 2');
 """
@@ -70,6 +73,7 @@ CREATE INDEX names_by_key ON names(kind, key);
 CREATE INDEX event_links_by_target ON event_links(kind, target);
 CREATE INDEX citations_by_source ON citations(source);
 CREATE INDEX dispute_members_by_record ON dispute_members(record_id);
+CREATE INDEX pieces_by_file ON pieces(file);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -183,7 +187,48 @@ def open_index(
     if conn is not None:
         touch(path)
         return conn
+    previous = _previous_index(root, folder_key, code_key)
+    if previous is not None:
+        conn = _update(previous, kb, path, progress)
+        if conn is not None:
+            return conn
     return _build(kb, path, progress)
+
+
+def _previous_index(root: Path, folder_key: str, code_key: str) -> Path | None:
+    """The newest whole index of the same folders built by the same code: what an update starts from."""
+    found = [
+        path
+        for path in root.glob(f"{INDEX_PREFIX}{folder_key}-*-{code_key}.sqlite")
+        if trusted_file(path) and _intact(path)
+    ]
+    return max(found, key=lambda path: path.stat().st_mtime_ns, default=None)
+
+
+def _update(previous: Path, kb: KBFiles, path: Path, progress: ProgressFn) -> sqlite3.Connection | None:
+    """An index for `kb` made by updating a copy of `previous` (index/update.py); None if it declines."""
+    import shutil
+
+    from kzcli.atomic import replaced_atomically
+    from kzcli.index.update import Declined, apply_edit
+    from kzcli.kb.gcpause import collector_paused
+
+    progress("updating the index", 0, 1)
+    try:
+        with collector_paused(), replaced_atomically(path) as temp:
+            shutil.copyfile(previous, temp)
+            conn = sqlite3.connect(temp)
+            try:
+                # The copy is disposable until renamed: the transaction needs no journal on disk.
+                conn.execute("PRAGMA journal_mode = MEMORY")
+                conn.execute("PRAGMA synchronous = OFF")
+                apply_edit(conn, kb)
+            finally:
+                conn.close()
+    except (Declined, OSError, sqlite3.Error):
+        return None
+    _remove_stale(path)
+    return _open_cached(path, kb.fingerprint)
 
 
 def _once(warn: WarnFn) -> WarnFn:

@@ -16,7 +16,7 @@ from kzcli.errors import InvalidKB
 KINDS = ("sources", "events", "actors", "places", "figures", "aliases", "scopes", "comparisons", "slips")
 MAX_FILE_BYTES = 128 * 1024 * 1024
 # Bump when the compiled index layout changes, so old caches are not reused.
-INDEX_FORMAT = "kz-index-3"
+INDEX_FORMAT = "kz-index-4"
 
 
 # Reports a long build's progress: (what is happening, steps done, steps in all).

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from kzcli.errors import InvalidKB
 from kzcli.kb.files import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
 from kzcli.kb.schema import MODELS
-from kzcli.kb.yamlload import LineDict, LoadError, load_yaml
+from kzcli.kb.yamlload import LineDict, LoadError, load_part, load_yaml
 from kzcli.textnorm import excerpt_key, split_paragraphs
 
 
@@ -28,6 +28,8 @@ class KnowledgeBase:
     origins: dict[str, str] = field(default_factory=dict)
     # The folder each source came from (its layer), for `kz sources`.
     source_folders: dict[str, str] = field(default_factory=dict)
+    # Per kind, the file each record was read from, in the order of `records`.
+    record_files: dict[str, list[KBFile]] = field(default_factory=dict)
 
 
 @dataclass
@@ -335,6 +337,27 @@ def _check_excerpt(
         check.report(raw, where, record_id, message)
 
 
+def checked_pieces(kb: KBFiles, file: KBFile, pieces: list[tuple[int, str]]) -> list[dict[str, Any]] | None:
+    """The records in some pieces of one file, schema-checked; None if any piece fails to parse or validate.
+
+    Only the schema: the references are the caller's to check. A failure is not
+    described here; a full validation reports it in its own words.
+    """
+    check = _Checker(kb)
+    valid: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    for first_line, text in pieces:
+        try:
+            loaded = load_part(text, first_line)
+        except LoadError:
+            return None
+        if not isinstance(loaded, list) or not all(isinstance(raw, LineDict) for raw in loaded):
+            return None
+        for index, raw in enumerate(loaded):
+            check.files[id(raw)] = file
+            _check_record(check, file.kind, raw, index, valid)
+    return None if check.problems else valid[file.kind]
+
+
 def validate(
     kb: KBFiles, sources_dir: Path | None = None, progress: ProgressFn = no_progress
 ) -> KnowledgeBase:
@@ -350,4 +373,5 @@ def validate(
         source["id"]: str(kb.folders[check.files[id(raw)].layer])
         for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True)
     }
-    return KnowledgeBase(valid, check.origins, folders)
+    record_files = {kind: [check.files[id(raw)] for raw in check.raw.get(kind, [])] for kind in KINDS}
+    return KnowledgeBase(valid, check.origins, folders, record_files)

@@ -236,29 +236,48 @@ def die_with_parent(parent: int) -> None:
 
 
 def _item_parts(text: str) -> list[tuple[int, str]] | None:
-    """A top-level block sequence cut into runs of whole items, each with its first line.
+    """A long top-level block sequence cut into runs of whole items, each with its first line.
 
-    None when the text is not simply such a sequence (a mapping, flow style at the
-    top, document markers): those are parsed whole. Composing a long file part by
-    part keeps the node graph small; the result is the same, and any part that
-    does not parse on its own makes load_yaml fall back to the whole text.
+    None when the text is short, or not simply such a sequence (a mapping, flow
+    style at the top, document markers): those are parsed whole. Composing a long
+    file part by part keeps the node graph small; the result is the same, and any
+    part that does not parse on its own makes load_yaml fall back to the whole text.
     """
-    if len(text) < PART_THRESHOLD or text.startswith(("---", "...", "%")):
-        return None
-    if any(marker in text for marker in _WHOLE_FILE_ONLY):
+    starts = _item_starts(text) if len(text) >= PART_THRESHOLD else None
+    return None if starts is None else _cut(text, starts[::ITEMS_PER_PART])
+
+
+def top_level_items(text: str) -> list[tuple[int, str]] | None:
+    """Each item of a top-level block sequence as its own text, with its first line (None as above)."""
+    starts = _item_starts(text)
+    return None if starts is None else _cut(text, starts)
+
+
+def _item_starts(text: str) -> list[int] | None:
+    """Where each top-level item begins, or None when the text is not simply a block sequence."""
+    if text.startswith(("---", "...", "%")) or any(marker in text for marker in _WHOLE_FILE_ONLY):
         return None
     starts = [match.start() + 1 for match in _ITEM_START.finditer(text)]
     if re.match(r"-(?:[ \t\n]|\Z)", text):
         starts.insert(0, 0)
     if not starts or _COMMENTS_ONLY.fullmatch(text, 0, starts[0]) is None:
         return None
-    bounds = [*starts[::ITEMS_PER_PART], len(text)]
-    parts = []
+    return starts
+
+
+def _cut(text: str, starts: list[int]) -> list[tuple[int, str]]:
+    """The text from each start to the next (the last to the end), with its first line."""
+    pieces = []
     line = text.count("\n", 0, starts[0]) + 1
-    for begin, end in itertools.pairwise(bounds):
-        parts.append((line, text[begin:end]))
+    for begin, end in itertools.pairwise([*starts, len(text)]):
+        pieces.append((line, text[begin:end]))
         line += text.count("\n", begin, end)
-    return parts
+    return pieces
+
+
+def load_part(text: str, first_line: int) -> Any:
+    """Parse one piece of a file (whole items), its lines counted from `first_line`; raise LoadError."""
+    return _load(text, first_line)
 
 
 def _load(text: str, first_line: int = 1) -> Any:
