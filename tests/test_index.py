@@ -127,3 +127,13 @@ def test_edit_that_restores_mtime_is_still_seen(kz, mini_kb: Path) -> None:
     )
     os.utime(events, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert "Rescue teams ARRIVE" in _titles(kz, mini_kb)
+
+
+def test_a_day_inside_the_longest_event_lists_it(kz) -> None:
+    """The timeline bounds its scan by the longest event's span: a day in that span still finds the event."""
+    events = json.loads(kz("timeline", "--background", "-f", "json").stdout)
+    spans = [(e["date"], e.get("end_date") or e["date"], e["id"]) for e in events]
+    first, last, longest = max(spans, key=lambda s: (len(range(int(s[0][:4]), int(s[1][:4]) + 1)), s[2]))
+    middle = f"{(int(first[:4]) + int(last[:4])) // 2}-06-15"
+    shown = json.loads(kz("timeline", "--from", middle, "--to", middle, "-f", "json").stdout)
+    assert longest in [e["id"] for e in shown]

@@ -6,6 +6,7 @@ the user; every user value is a bound parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import re
@@ -78,6 +79,19 @@ def source_docs(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[R
     return [d for d in docs if ids is None or d["id"] in ids]
 
 
+def _earliest_start(conn: sqlite3.Connection, start: str) -> str:
+    """The earliest first day of an event that can reach `start`: no event spans longer than the longest.
+
+    A lower bound on date_start lets SQLite read one stretch of its date index
+    instead of every event before `start` (a one-day timeline of a million events).
+    """
+    row = conn.execute("SELECT value FROM meta WHERE key = 'longest_event_days'").fetchone()
+    try:
+        return (dt.date.fromisoformat(start) - dt.timedelta(days=int(row[0]))).isoformat()
+    except (TypeError, ValueError, OverflowError):
+        return "0000-01-01"
+
+
 def timeline(
     conn: sqlite3.Connection,
     *,
@@ -86,8 +100,8 @@ def timeline(
     links: dict[str, str] | None = None,
 ) -> list[Record]:
     """Events overlapping [start, end] in timeline order, filtered by linked ids."""
-    sql = "SELECT doc FROM events WHERE date_end >= ? AND date_start <= ?"
-    params: list[Any] = [start, end]
+    sql = "SELECT doc FROM events WHERE date_end >= ? AND date_start <= ? AND date_start >= ?"
+    params: list[Any] = [start, end, _earliest_start(conn, start)]
     for kind, target in (links or {}).items():
         sql += " AND id IN (SELECT event_id FROM event_links WHERE kind = ? AND target = ?)"
         params += [kind, target]

@@ -303,6 +303,7 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any,
             conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
     conn.executescript(_INDEXES)
     meta = {
+        "longest_event_days": longest_event_days(conn),
         "fingerprint": kb.fingerprint,
         "kz_version": __version__,
         "folders": json.dumps([str(folder.resolve()) for folder in kb.folders]),
@@ -310,6 +311,12 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any,
     }
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
     conn.commit()
+
+
+def longest_event_days(conn: sqlite3.Connection) -> str:
+    """How many days the longest event spans: what bounds a timeline's scan of the date index."""
+    row = conn.execute("SELECT max(julianday(date_end) - julianday(date_start)) FROM events").fetchone()
+    return str(int(row[0] or 0))
 
 
 def meta(conn: sqlite3.Connection) -> dict[str, Any]:

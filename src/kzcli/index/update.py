@@ -36,6 +36,7 @@ from kzcli.index.compile import (
     figure_comparisons_ordered,
     record_rows,
 )
+from kzcli.index.store import longest_event_days
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, digest, file_key, pieces_of, text_of
 from kzcli.kb.validate import checked_pieces
@@ -377,6 +378,7 @@ def _write_meta(conn: sqlite3.Connection, kb: KBFiles) -> None:
     ).fetchone()[0]
     counts["facts"] = sum(counts[k] for k in ("events", "actors", "places", "figures", "statements"))
     meta = {
+        "longest_event_days": longest_event_days(conn),
         "counts": json.dumps(counts),
         "fingerprint": kb.fingerprint,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
