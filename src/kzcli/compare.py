@@ -527,7 +527,12 @@ def marks(comparisons: list[Record]) -> dict[str, list[Record]]:
         for record_id in comparison["records"]:
             mark = {"id": comparison["id"], "kind": comparison["kind"], "verdict": comparison["verdict"]}
             found[record_id].append(mark)
-    return {rid: sorted(m, key=lambda x: (_RANK[x["verdict"]], x["id"])) for rid, m in found.items()}
+    return {rid: worst_first(m) for rid, m in found.items()}
+
+
+def worst_first(marked: list[Record]) -> list[Record]:
+    """A record's marks in the order they are shown: the worst verdict first, then by comparison id."""
+    return sorted(marked, key=lambda x: (_RANK[x["verdict"]], x["id"]))
 
 
 def in_dispute(marked: list[Record]) -> bool:

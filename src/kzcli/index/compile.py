@@ -28,8 +28,12 @@ Rows = dict[str, list[tuple[Any, ...]]]
 Marks = dict[str, list[dict[str, Any]]]
 
 
+# One encoder for every document: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dump(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(doc)
 
 
 def _clean_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -134,9 +138,10 @@ def _folder_shown(folder: str | None) -> str:
     return folder
 
 
-def _source_rows(kb: KnowledgeBase, rows: Rows) -> None:
-    for i, source in enumerate(kb.records["sources"]):
-        doc = dict(source, folder=_folder_shown(kb.source_folders.get(source["id"])))
+def source_rows(sources: list[dict[str, Any]], folders: dict[str, str], rows: Rows) -> None:
+    """Sources in their file order, each with the layer it came from, its names and its search text."""
+    for i, source in enumerate(sources):
+        doc = dict(source, folder=_folder_shown(folders.get(source["id"])))
         rows["sources"].append((source["id"], i, _dump(doc)))
         headings = [e["text"] for e in source["elements"] if e["kind"] in ("title", "heading")]
         names = (source["id"], source["key"], source["file"], source["title"], *headings)
@@ -359,24 +364,30 @@ def context_of(rec: dict[str, list[dict[str, Any]]]) -> Context:
     )
 
 
+def small_comparisons(rec: dict[str, list[dict[str, Any]]], ctx: Context) -> list[tuple[str, dict[str, Any]]]:
+    """The comparisons of figures, the claims in words and the slips, with their order keys."""
+    ordered = figure_comparisons_ordered(rec["figures"], ctx)
+    ordered += [(comparison_order(WORDS, f"{i:08d}"), recorded(c)) for i, c in enumerate(rec["comparisons"])]
+    ordered += [(comparison_order(SLIPS, f"{i:08d}"), slip(s)) for i, s in enumerate(rec["slips"])]
+    return ordered
+
+
+def scope_rows(scopes: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(s["id"], _dump(s)) for s in scopes]
+
+
 def rows_from(kb: KnowledgeBase, files: KBFiles) -> Rows:
     """Every table's rows, ready for executemany. The records read are left as they are."""
     rec = kb.records
     rows: Rows = defaultdict(list)
     ctx = context_of(rec)
-    ordered = dated_comparisons(rec["events"], ctx.source_keys) + figure_comparisons_ordered(
-        rec["figures"], ctx
-    )
-    ordered += [(comparison_order(WORDS, f"{i:08d}"), recorded(c)) for i, c in enumerate(rec["comparisons"])]
-    ordered += [(comparison_order(SLIPS, f"{i:08d}"), slip(s)) for i, s in enumerate(rec["slips"])]
-    comparisons = [c for _, c in ordered]
-    ctx.marks = mark_map(comparisons)
-    _source_rows(kb, rows)
+    ordered = dated_comparisons(rec["events"], ctx.source_keys) + small_comparisons(rec, ctx)
+    ctx.marks = mark_map([c for _, c in ordered])
+    source_rows(rec["sources"], kb.source_folders, rows)
     record_rows(rec, ctx, rows)
     comparison_rows(ordered, rows)
-    rows["scopes"] = [(s["id"], _dump(s)) for s in rec.get("scopes", [])]
+    rows["scopes"] = scope_rows(rec["scopes"])
     excerpt_rows(rows)
-    rows["meta"] = [("counts", json.dumps(_counts(rec, comparisons)))]
     _manifest_rows(kb, files, rows)
     return dict(rows)
 
@@ -402,15 +413,6 @@ def piece_rows(key: str, file: KBFile, ids: list[str]) -> list[tuple[str, str, s
     return [
         (key, piece.digest, json.dumps([record_id])) for piece, record_id in zip(pieces, ids, strict=True)
     ]
-
-
-def _counts(rec: dict[str, list[dict[str, Any]]], comparisons: list[dict[str, Any]]) -> dict[str, int]:
-    counts = {kind: len(rec[kind]) for kind in ("sources", "events", "actors", "places", "figures")}
-    counts["statements"] = sum(len(a["statements"]) for a in rec["actors"])
-    counts["disputes"] = sum(c["verdict"] in ("contradiction", "differs") for c in comparisons)
-    counts["slips"] = len(rec.get("slips", []))
-    counts["facts"] = sum(counts[k] for k in ("events", "actors", "places", "figures", "statements"))
-    return counts
 
 
 def compile_kb(kb: KBFiles, progress: ProgressFn = no_progress) -> Rows:

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -243,34 +244,48 @@ def _once(warn: WarnFn) -> WarnFn:
     return once
 
 
+Fill = Callable[[sqlite3.Connection], None]
+
+
 def _build(kb: KBFiles, path: Path | None, progress: ProgressFn) -> sqlite3.Connection:
-    """Compile the KB; write it to `path` (None: keep it in memory) and open it read-only."""
-    # compile imports yaml and pydantic (via validate): only a cold cache pays for them.
+    """Compile the KB; write it to `path` (None: keep it in memory) and open it read-only.
+
+    The build streams (index/stream.py). If the stream meets a problem, the
+    whole-KB validation says what it is (InvalidKB); a KB that it passes after
+    all is built the whole-KB way.
+    """
+    # These import yaml and pydantic: only a cold cache pays for them.
     from kzcli.index.compile import compile_kb
+    from kzcli.index.stream import Problem, insert, stream_into
     from kzcli.kb.gcpause import collector_paused
 
     with collector_paused():
-        rows = compile_kb(kb, progress)
-        progress("writing the index", 0, 1)
-        if path is None:
-            return _in_memory(kb, rows)
         try:
-            _write_atomically(path, kb, rows)
+            return _written(kb, path, lambda conn: stream_into(conn, kb, progress))
+        except Problem:
+            rows = compile_kb(kb, progress)
+            return _written(kb, path, lambda conn: insert(conn, rows))
+
+
+def _written(kb: KBFiles, path: Path | None, fill: Fill) -> sqlite3.Connection:
+    """The index `fill` writes: to `path`, renamed into place and opened read-only; else in memory."""
+    if path is not None:
+        try:
+            _write_atomically(path, kb, fill)
         except (OSError, sqlite3.Error):
-            return _in_memory(kb, rows)
-    _remove_stale(path)
-    # None if replaced under us by something that is not ours: still answer.
-    return _open_cached(path, kb.fingerprint) or _in_memory(kb, rows)
-
-
-def _in_memory(kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> sqlite3.Connection:
-    """An index that lives only for this run: the fallback when the cache cannot be used."""
+            pass  # an unwritable or full cache: answer from memory
+        else:
+            _remove_stale(path)
+            # None if replaced under us by something that is not ours: still answer.
+            conn = _open_cached(path, kb.fingerprint)
+            if conn is not None:
+                return conn
     conn = sqlite3.connect(":memory:")
-    _fill(conn, kb, rows)
+    _fill(conn, kb, fill)
     return conn
 
 
-def _write_atomically(path: Path, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+def _write_atomically(path: Path, kb: KBFiles, fill: Fill) -> None:
     from kzcli.atomic import replaced_atomically  # tempfile and shutil: only a cold build needs them
 
     with replaced_atomically(path) as temp:
@@ -279,7 +294,7 @@ def _write_atomically(path: Path, kb: KBFiles, rows: dict[str, list[tuple[Any, .
             # A cache file is disposable and only renamed into place once complete.
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
-            _fill(conn, kb, rows)
+            _fill(conn, kb, fill)
         finally:
             conn.close()
 
@@ -294,15 +309,13 @@ def _remove_stale(keep: Path) -> None:
     prune(keep.parent, keep)
 
 
-def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+def _fill(conn: sqlite3.Connection, kb: KBFiles, fill: Fill) -> None:
+    """The tables, their rows (from `fill`), then the indexes and the metadata, in one transaction."""
     conn.executescript(_SCHEMA)
-    width = {table: len(values[0]) for table, values in rows.items() if values}
-    for table, values in rows.items():
-        if values:
-            marks = ", ".join("?" * width[table])
-            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    fill(conn)
     conn.executescript(_INDEXES)
     meta = {
+        "counts": json.dumps(counts_of(conn)),
         "longest_event_days": longest_event_days(conn),
         "fingerprint": kb.fingerprint,
         "kz_version": __version__,
@@ -311,6 +324,19 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, rows: dict[str, list[tuple[Any,
     }
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
     conn.commit()
+
+
+def counts_of(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many of each kind of fact the index holds, and how many disputes and slips."""
+    counts = {
+        table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("sources", "events", "actors", "places", "figures", "statements")
+    }
+    disputes = conn.execute("SELECT count(*) FROM disputes WHERE verdict IN ('contradiction', 'differs')")
+    counts["disputes"] = disputes.fetchone()[0]
+    counts["slips"] = conn.execute("SELECT count(*) FROM disputes WHERE kind = 'slip'").fetchone()[0]
+    counts["facts"] = sum(counts[k] for k in ("events", "actors", "places", "figures", "statements"))
+    return counts
 
 
 def longest_event_days(conn: sqlite3.Connection) -> str:

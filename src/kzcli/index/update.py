@@ -36,7 +36,7 @@ from kzcli.index.compile import (
     figure_comparisons_ordered,
     record_rows,
 )
-from kzcli.index.store import longest_event_days
+from kzcli.index.store import counts_of, longest_event_days
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, digest, file_key, pieces_of, text_of
 from kzcli.kb.validate import checked_pieces
@@ -367,19 +367,9 @@ def _write_manifest(conn: sqlite3.Connection, edit: Edit) -> None:
 
 def _write_meta(conn: sqlite3.Connection, kb: KBFiles) -> None:
     """The fingerprint of the KB now, and its counts as a full build counts them."""
-    counts = {
-        table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("sources", "events", "actors", "places", "figures", "statements")
-    }
-    verdicts = conn.execute("SELECT count(*) FROM disputes WHERE verdict IN ('contradiction', 'differs')")
-    counts["disputes"] = verdicts.fetchone()[0]
-    counts["slips"] = conn.execute(
-        "SELECT count(*) FROM disputes WHERE substr(ord, 1, 1) = ?", (SLIPS,)
-    ).fetchone()[0]
-    counts["facts"] = sum(counts[k] for k in ("events", "actors", "places", "figures", "statements"))
     meta = {
         "longest_event_days": longest_event_days(conn),
-        "counts": json.dumps(counts),
+        "counts": json.dumps(counts_of(conn)),
         "fingerprint": kb.fingerprint,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

@@ -103,9 +103,11 @@ def _record_id(record: LineDict, index: int) -> str:
     return value if isinstance(value, str) and value else f"#{index + 1}"
 
 
-def _schema_pass(check: _Checker, progress: ProgressFn) -> dict[str, list[dict[str, Any]]]:
+def _schema_pass(
+    check: _Checker, progress: ProgressFn, kinds: tuple[str, ...] = KINDS
+) -> dict[str, list[dict[str, Any]]]:
     valid: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
-    for kind in KINDS:
+    for kind in kinds:
         for file in check.kb.of_kind(kind):
             progress(f"reading {kind}.yaml", 0, 1)
             parsed = check.parse(file)
@@ -180,7 +182,10 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(map(str, loc))
 
 
-def _reference_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
+def _reference_pass(
+    check: _Checker, valid: dict[str, list[dict[str, Any]]], more_ids: frozenset[str] = frozenset()
+) -> None:
+    """Ids are unique and every reference resolves; `more_ids` are ids checked elsewhere (streamed events)."""
     ids: dict[str, tuple[str, str]] = {}
 
     def claim(kind: str, raw: LineDict, record_id: str, line: int) -> None:
@@ -201,7 +206,7 @@ def _reference_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> 
 
     known = {kind: check.declared.get(kind, set()) for kind in KINDS}
     _scope_pass(check, valid)
-    every_id = set(ids)  # once: copied per record, it made this pass quadratic (27 s at 20,000 events)
+    every_id = set(ids) | more_ids  # once: copied per record, it made this pass quadratic
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             _check_links(check, kind, record, raw, known, every_id)
@@ -337,6 +342,64 @@ def _check_excerpt(
         check.report(raw, where, record_id, message)
 
 
+def _source_folders(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    return {
+        source["id"]: str(check.kb.folders[check.files[id(raw)].layer])
+        for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True)
+    }
+
+
+@dataclass
+class StreamingCheck:
+    """Validation for a build that streams the events: the other kinds whole, events a batch at a time.
+
+    It only tells whether anything is wrong; validate() then says what, in its own words.
+    """
+
+    kb: KBFiles
+    check: _Checker = field(init=False)
+    valid: dict[str, list[dict[str, Any]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.check = _Checker(self.kb)
+        self.valid = {kind: [] for kind in KINDS}
+
+    def small_kinds(self, progress: ProgressFn) -> dict[str, list[dict[str, Any]]] | None:
+        """Every kind but events, schema-checked; None if anything is wrong."""
+        self.valid = _schema_pass(self.check, progress, tuple(k for k in KINDS if k != "events"))
+        return None if self.check.problems else self.valid
+
+    def events(self, raws: list[Any]) -> list[dict[str, Any]] | None:
+        """A batch of parsed events, schema-checked; None if any is not a valid event."""
+        batch = []
+        for raw in raws:
+            if not isinstance(raw, dict):
+                return None
+            try:
+                model = MODELS["events"].model_validate(raw)
+            except ValidationError:
+                return None
+            batch.append(model.model_dump(mode="json", by_alias=True))
+        return batch
+
+    def source_folders(self) -> dict[str, str]:
+        """The folder (layer) each source came from."""
+        return _source_folders(self.check, self.valid)
+
+    def record_ids_by_file(self) -> dict[int, list[str]]:
+        """The ids of the records read whole (all kinds but events), by id() of the file they came from."""
+        found: dict[int, list[str]] = {}
+        for kind, raws in self.check.raw.items():
+            for record, raw in zip(self.valid[kind], raws, strict=True):
+                found.setdefault(id(self.check.files[id(raw)]), []).append(record["id"])
+        return found
+
+    def references_hold(self, event_ids: frozenset[str]) -> bool:
+        """The other kinds' ids are unique and their references resolve, events' ids included."""
+        _reference_pass(self.check, self.valid, event_ids)
+        return not self.check.problems
+
+
 def checked_pieces(kb: KBFiles, file: KBFile, pieces: list[tuple[int, str]]) -> list[dict[str, Any]] | None:
     """The records in some pieces of one file, schema-checked; None if any piece fails to parse or validate.
 
@@ -369,9 +432,6 @@ def validate(
         _excerpt_pass(check, valid, sources_dir)
     if check.problems:
         raise InvalidKB(check.problems)
-    folders = {
-        source["id"]: str(kb.folders[check.files[id(raw)].layer])
-        for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True)
-    }
+    folders = _source_folders(check, valid)
     record_files = {kind: [check.files[id(raw)] for raw in check.raw.get(kind, [])] for kind in KINDS}
     return KnowledgeBase(valid, check.origins, folders, record_files)

@@ -1,0 +1,147 @@
+"""The streaming cold build equals the whole-KB build row for row, and leaves every problem to validation."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from conftest import MINI_KB, REPO
+from kzcli.errors import ExitCode, InvalidKB
+from kzcli.index import store
+from kzcli.index.compile import compile_kb
+from kzcli.index.stream import Problem, insert, stream_into
+from kzcli.kb.files import bundled_data_dir, read_kb
+from kzcli.kb.yamlload import load_json_lines, load_yaml
+from test_update import _rows
+
+sys.path.insert(0, str(REPO / "bench"))
+import synth  # bench/ is not a package: imported by path
+
+COMPARE_KB = REPO / "tests" / "fixtures" / "compare" / "kb"
+
+
+def _streamed(folder: Path) -> sqlite3.Connection:
+    """The KB built by the stream alone: a Problem fails the test instead of falling back."""
+    kb = read_kb([folder])
+    conn = sqlite3.connect(":memory:")
+    store._fill(conn, kb, lambda c: stream_into(c, kb, store.no_progress))
+    return conn
+
+
+def _whole(folder: Path) -> sqlite3.Connection:
+    """The KB built the whole-KB way: validated at once, every row made, then inserted."""
+    kb = read_kb([folder])
+    rows = compile_kb(kb)
+    conn = sqlite3.connect(":memory:")
+    store._fill(conn, kb, lambda c: insert(c, rows))
+    return conn
+
+
+def _generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A generated KB of 700 events over three files, one a line of JSON each (the benchmark's form)."""
+    monkeypatch.setattr(synth, "EVENTS_PER_FILE", 300)
+    synth.synthesise(700, tmp_path / "synth")
+    return tmp_path / "synth"
+
+
+@pytest.mark.parametrize("which", ["bundled", "mini", "compare", "generated"])
+def test_the_streamed_build_equals_the_whole_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    """Every table, row for row: the bundled KB, the fixtures, and a generated KB split over files."""
+    folder = {
+        "bundled": bundled_data_dir(),
+        "mini": MINI_KB,
+        "compare": COMPARE_KB,
+        "generated": _generated(tmp_path, monkeypatch) if which == "generated" else None,
+    }[which]
+    assert folder is not None
+    assert _rows(_streamed(folder)) == _rows(_whole(folder))
+
+
+def test_a_problem_stops_the_stream_and_validation_words_it(kz, tmp_path: Path) -> None:
+    """An event naming an unknown actor: the stream stops, and kz reports it as validation always has."""
+    kb = tmp_path / "kb"
+    shutil.copytree(MINI_KB, kb)
+    events = kb / "events.yaml"
+    events.write_text(events.read_text(encoding="utf-8").replace("actors: [", "actors: [nobody-at-all, ", 1))
+    with pytest.raises(Problem):
+        _streamed(kb)
+    with pytest.raises(InvalidKB):
+        _whole(kb)
+    result = kz("--data-dir", str(kb), "timeline")
+    assert result.code == ExitCode.INVALID_KB
+    assert "unknown actor 'nobody-at-all'" in result.stderr
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_NUMBERS = st.integers(-(10**6), 10**6) | st.floats(allow_nan=False)
+_SCALARS = st.one_of(st.none(), st.booleans(), _NUMBERS, _TEXT)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3)
+)
+
+
+@given(st.lists(st.dictionaries(_TEXT, _VALUES, max_size=4), min_size=1, max_size=4))
+@example([{"small": 1e-05, "large": 1e16}])  # json writes exponents; kz's YAML reads them as text
+@example([{"flag": True, "none": None}])
+@example([{"control": "\x7f\x85"}])
+def test_json_lines_read_as_yaml_reads_them_or_not_at_all(records: list[dict[str, object]]) -> None:
+    """One JSON object a line is read by json only where kz's YAML loader gives the very same values."""
+    import json
+
+    text = "".join(f"- {json.dumps(r, ensure_ascii=False)}\n" for r in records)
+    fast = load_json_lines(text)
+    if fast is None:
+        return
+    try:
+        slow = load_yaml(text)
+    except Exception as exc:  # the YAML loader refuses it: json must not have taken it
+        pytest.fail(f"json took text the YAML loader refuses: {exc}")
+    assert _typed(fast) == _typed(slow)
+
+
+def _typed(value: object) -> object:
+    """A value with the type of every part of it spelled out (1 and 1.0 and True are not alike)."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+def test_an_empty_events_file_is_a_problem_as_validation_says(kz, tmp_path: Path) -> None:
+    """An events file with nothing in it stops the stream; validation asks for [] instead."""
+    kb = tmp_path / "kb"
+    shutil.copytree(MINI_KB, kb)
+    (kb / "events.yaml").write_text("", encoding="utf-8")
+    with pytest.raises(Problem):
+        _streamed(kb)
+    result = kz("--data-dir", str(kb), "timeline")
+    assert result.code == ExitCode.INVALID_KB
+    assert "write [] for an empty list" in result.stderr
+
+
+def test_a_worker_streams_part_of_the_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the threshold a forked worker takes the tail of the events; the index is the same row for row."""
+    from kzcli.kb import yamlload
+
+    folder = _generated(tmp_path, monkeypatch)
+    whole = _rows(_whole(folder))
+    monkeypatch.setattr(yamlload, "ITEMS_PER_PART", 40)
+    monkeypatch.setattr(yamlload, "PARALLEL_THRESHOLD", 1)
+    started = []
+    import multiprocessing.process
+
+    real_start = multiprocessing.process.BaseProcess.start
+    monkeypatch.setattr(
+        multiprocessing.process.BaseProcess, "start", lambda self: (started.append(self), real_start(self))[1]
+    )
+    assert _rows(_streamed(folder)) == whole
+    assert started
