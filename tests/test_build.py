@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import sys
@@ -145,3 +146,46 @@ def test_a_worker_streams_part_of_the_events(tmp_path: Path, monkeypatch: pytest
     )
     assert _rows(_streamed(folder)) == whole
     assert started
+
+
+def test_a_file_saved_during_a_build_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bytes built are the bytes fingerprinted: a file saved meanwhile makes kz read the KB again."""
+    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
+    kb = tmp_path / "kb"
+    shutil.copytree(MINI_KB, kb)
+    events = kb / "events.yaml"
+    calls = []
+
+    def read_then_save(folders: list[Path]) -> object:
+        found = read_kb(folders)
+        if not calls:
+            events.write_text(
+                events.read_text(encoding="utf-8").replace("Rescue teams arrive", "Saved meanwhile")
+            )
+        calls.append(found)
+        return found
+
+    monkeypatch.setattr(store, "read_kb", read_then_save)
+    titles = [json.loads(doc)["title"] for (doc,) in store.open_index([kb]).execute("SELECT doc FROM events")]
+    assert len(calls) == 2
+    assert "Saved meanwhile" in titles
+
+
+def test_a_file_that_keeps_changing_is_one_kz_line(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved during the build and again during the second: kz stops with one line and exit 3, no traceback."""
+    kb = tmp_path / "kb"
+    shutil.copytree(MINI_KB, kb)
+    events = kb / "events.yaml"
+
+    def read_then_save(folders: list[Path]) -> object:
+        found = read_kb(folders)
+        events.write_text(events.read_text(encoding="utf-8") + "\n# saved\n", encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(store, "read_kb", read_then_save)
+    result = kz("--data-dir", str(kb), "timeline")
+    assert result.code == ExitCode.INVALID_KB
+    assert "changed while kz was reading it; run kz again" in result.stderr
+    assert "Traceback" not in result.stderr

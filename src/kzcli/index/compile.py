@@ -17,7 +17,7 @@ from kzcli.compare import date_comparison, date_span, figure_comparisons, in_dis
 from kzcli.compare import marks as mark_map
 from kzcli.dates import date_range, precision
 from kzcli.kb.files import KBFile, KBFiles, ProgressFn, bundled_data_dir, no_progress
-from kzcli.kb.pieces import PIECEWISE, digest, file_key, pieces_of
+from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of
 from kzcli.kb.validate import KnowledgeBase, validate
 from kzcli.textnorm import name_key
 from kzcli.wording import figure_value
@@ -400,7 +400,7 @@ def _manifest_rows(kb: KnowledgeBase, files: KBFiles, rows: Rows) -> None:
             ids_in[id(file)].append(record["id"])
     for file in files.files:
         key = file_key(files, file)
-        rows["kb_files"].append((key, file.kind, digest(file.data)))
+        rows["kb_files"].append((key, file.kind, file.digest))
         if file.kind in PIECEWISE:
             rows["pieces"] += piece_rows(key, file, ids_in[id(file)])
 
@@ -409,7 +409,7 @@ def piece_rows(key: str, file: KBFile, ids: list[str]) -> list[tuple[str, str, s
     """One row per record of the file, or one for the whole file when its records cannot be told apart."""
     pieces = pieces_of(file)
     if len(pieces) != len(ids):
-        return [(key, digest(file.data), json.dumps(ids))]
+        return [(key, file.digest, json.dumps(ids))]
     return [
         (key, piece.digest, json.dumps([record_id])) for piece, record_id in zip(pieces, ids, strict=True)
     ]

@@ -31,6 +31,7 @@ from kzcli.index.cache import (
     trusted_file,
 )
 from kzcli.kb.files import (
+    ChangedWhileReading,
     KBFiles,
     ProgressFn,
     bundled_data_dir,
@@ -169,20 +170,32 @@ def open_index(
     where = "\0".join(str(folder.resolve()) for folder in folders)
     folder_key = hashlib.sha256(where.encode()).hexdigest()[:12]
     code_key = _build_code_key()
-    before = signature(paths)
     if root is not None:
         stamp = root / f"{STAMP_PREFIX}{folder_key}.json"
-        quick = _stamped_fingerprint(stamp, before, warn)
+        quick = _stamped_fingerprint(stamp, signature(paths), warn)
         if quick is not None:
             path = root / f"{INDEX_PREFIX}{folder_key}-{quick[:24]}-{code_key}.sqlite"
             conn = _open_cached(path, quick, warn)
             if conn is not None:
                 touch(path)
                 return conn
+    keys = (folder_key, code_key)
+    try:
+        return _fresh_index(folders, root, keys, progress, warn)
+    except ChangedWhileReading:  # saved while kz read it: read it all again, once
+        return _fresh_index(folders, root, keys, progress, warn)
+
+
+def _fresh_index(
+    folders: list[Path], root: Path | None, keys: tuple[str, str], progress: ProgressFn, warn: WarnFn
+) -> sqlite3.Connection:
+    """The index of the KB as its files are now: found in the cache, updated from an older one, or built."""
+    before = signature([locate_kb(folder) for folder in folders])
     kb = read_kb(folders)
     if root is None:
         return _build(kb, None, progress)
-    _write_stamp(stamp, before, kb.fingerprint)
+    folder_key, code_key = keys
+    _write_stamp(root / f"{STAMP_PREFIX}{folder_key}.json", before, kb.fingerprint)
     path = root / f"{INDEX_PREFIX}{folder_key}-{kb.fingerprint[:24]}-{code_key}.sqlite"
     conn = _open_cached(path, kb.fingerprint, warn)
     if conn is not None:

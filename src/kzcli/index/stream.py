@@ -40,8 +40,8 @@ from kzcli.index.compile import (
     source_rows,
 )
 from kzcli.kb import yamlload
-from kzcli.kb.files import KINDS, KBFiles, ProgressFn, no_progress
-from kzcli.kb.pieces import PIECEWISE, digest, file_key, text_of
+from kzcli.kb.files import KINDS, KBFiles, ProgressFn, digest, no_progress
+from kzcli.kb.pieces import PIECEWISE, file_key, text_of
 from kzcli.kb.validate import StreamingCheck
 from kzcli.kb.yamlload import (
     LoadError,
@@ -198,7 +198,7 @@ def _units(stream: _EventStream) -> tuple[list[Unit], list[Unit]]:
     A worker takes the last WORKER_SHARE of the events by size: whole files from
     the end, and the tail of the file that straddles the cut.
     """
-    sizes = [len(file.data) for file in stream.files]
+    sizes = [file.size for file in stream.files]
     alone = [(position, 0, len(stream.parts(position))) for position in range(len(sizes))]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if sum(sizes) < yamlload.PARALLEL_THRESHOLD or cores < 2 or not sys.platform.startswith("linux"):
@@ -368,7 +368,7 @@ def _manifest(kb: KBFiles, check: StreamingCheck, event_runs: dict[Unit, Run], r
     events = kb.of_kind("events")
     for file in kb.files:
         key = file_key(kb, file)
-        rows["kb_files"].append((key, file.kind, digest(file.data)))
+        rows["kb_files"].append((key, file.kind, file.digest))
         if file.kind == "events":
             position = next(i for i, f in enumerate(events) if f is file)
             runs = [run for unit, run in sorted(event_runs.items()) if unit[0] == position]

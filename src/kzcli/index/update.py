@@ -38,7 +38,7 @@ from kzcli.index.compile import (
 )
 from kzcli.index.store import counts_of, longest_event_days
 from kzcli.kb.files import KBFile, KBFiles
-from kzcli.kb.pieces import PIECEWISE, digest, file_key, pieces_of, text_of
+from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of, text_of
 from kzcli.kb.validate import checked_pieces
 
 Record = dict[str, Any]
@@ -92,7 +92,7 @@ def _edit_of(conn: sqlite3.Connection, kb: KBFiles) -> Edit:
     edit = Edit()
     for key in sorted(before.keys() | now.keys()):
         file = now.get(key)
-        if file is not None and key in before and before[key][1] == digest(file.data):
+        if file is not None and key in before and before[key][1] == file.digest:
             continue
         kind = file.kind if file is not None else before[key][0]
         if kind not in PIECEWISE:
@@ -128,7 +128,7 @@ def _diff_file(conn: sqlite3.Connection, kb: KBFiles, key: str, file: KBFile | N
                 edit.added[kind].append(records[0])
                 ids = [records[0]["id"]]
             rows.append((key, piece.digest, json.dumps(ids)))
-        edit.files[key] = (kind, digest(file.data), rows)
+        edit.files[key] = (kind, file.digest, rows)
     gone = [record_id for lists in kept.values() for ids in lists for record_id in ids]
     if gone:
         before_kind = conn.execute("SELECT kind FROM kb_files WHERE file = ?", (key,)).fetchone()[0]

@@ -27,14 +27,42 @@ def no_progress(_stage: str, _done: int, _total: int) -> None:
     """The default: report nothing."""
 
 
+class ChangedWhileReading(InvalidKB):
+    """A KB file's bytes differ from those fingerprinted moments before: it was saved meanwhile."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__([f"{path}: changed while kz was reading it; run kz again"])
+
+
+def digest(data: bytes) -> str:
+    """A file's or piece's key: a hash of its bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 @dataclass(frozen=True)
 class KBFile:
-    """One kind file of one layer: its path and raw bytes."""
+    """One kind file of one layer: its path, and the size and hash of its bytes when fingerprinted.
+
+    The bytes are not kept (a large KB need not fit in memory twice): `data`
+    reads them again, and refuses bytes other than those fingerprinted.
+    """
 
     kind: str
     path: Path
-    data: bytes
     layer: int
+    size: int
+    digest: str
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes, as fingerprinted; ChangedWhileReading if they are not."""
+        try:
+            data = read_limited(self.path, MAX_FILE_BYTES)
+        except OSError:
+            raise ChangedWhileReading(self.path) from None
+        if len(data) != self.size or digest(data) != self.digest:
+            raise ChangedWhileReading(self.path)
+        return data
 
 
 @dataclass(frozen=True)
@@ -169,10 +197,13 @@ def signature(folders: list[dict[str, Path]]) -> dict[str, list[int]]:
 
 
 def read_kb(folders: list[Path]) -> KBFiles:
-    """Read every kind file of every layer and fingerprint their bytes (and the layer order)."""
+    """Read every kind file of every layer and fingerprint their bytes (and the layer order).
+
+    The bytes are hashed and let go, one file at a time.
+    """
     files: list[KBFile] = []
     problems = []
-    digest = hashlib.sha256(INDEX_FORMAT.encode())
+    fingerprint = hashlib.sha256(INDEX_FORMAT.encode())
     for layer, folder in enumerate(folders):
         for name, path in locate_kb(folder).items():
             kind = kind_of(name)
@@ -187,12 +218,12 @@ def read_kb(folders: list[Path]) -> KBFiles:
             except OSError as exc:
                 problems.append(f"{path}:1: cannot read file ({exc.strerror})")
                 continue
-            files.append(KBFile(kind, path, data, layer))
-            digest.update(f"\0{layer}\0{name}\0{len(data)}\0".encode())
-            digest.update(data)
+            file = KBFile(kind, path, layer, len(data), digest(data))
+            files.append(file)
+            fingerprint.update(f"\0{layer}\0{name}\0{file.size}\0{file.digest}".encode())
     if problems:
         raise InvalidKB(problems)
-    return KBFiles(list(folders), files, digest.hexdigest())
+    return KBFiles(list(folders), files, fingerprint.hexdigest())
 
 
 def layer_folders(base: Path | None, extra: list[Path]) -> list[Path]:

@@ -7,10 +7,9 @@ The other kinds are small and are compared file by file.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from kzcli.kb.files import KBFile, KBFiles
+from kzcli.kb.files import KBFile, KBFiles, digest
 from kzcli.kb.yamlload import top_level_items
 
 PIECEWISE = frozenset({"events", "actors", "places", "figures"})
@@ -23,11 +22,6 @@ class Piece:
     line: int
     text: str
     digest: str
-
-
-def digest(data: bytes) -> str:
-    """A piece's or file's key: a hash of its bytes."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def file_key(kb: KBFiles, file: KBFile) -> str:
@@ -52,5 +46,5 @@ def pieces_of(file: KBFile) -> list[Piece]:
     text = text_of(file)
     items = top_level_items(text) if text is not None else None
     if not items:
-        return [Piece(1, text or "", digest(file.data))]
+        return [Piece(1, text or "", file.digest)]
     return [Piece(line, item, digest(item.encode())) for line, item in items]
