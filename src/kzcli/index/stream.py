@@ -1,11 +1,12 @@
-"""A cold build that streams: events go from YAML to SQLite a batch at a time.
+"""A cold build that streams: places, actors and events go from YAML to SQLite a batch at a time.
 
-Events are most of a large knowledge base, and each one's rows depend only on
-itself, its own date claims and the claims in words about it. So every other
-kind is read, checked and compared first (they are small); then each events
-file is parsed in runs of 500 records, checked, turned into rows and inserted,
-and the run is dropped. Only the events' ids are kept, for the references the
-other kinds make to them. The whole knowledge base is never in memory at once.
+They are most of a large knowledge base, and each one's rows depend only on
+itself, its own date claims and the claims in words about it. So the other
+kinds are read, checked and compared first (they are small); then each file of
+places, of actors and of events is parsed in runs of 500 records, checked,
+turned into rows and inserted, and the run is dropped. Only their ids (and the
+places' names, which figures show) are kept, for the references made to them.
+The whole knowledge base is never in memory at once.
 
 The stream only tells that something is wrong (Problem). The caller then runs
 the whole-KB validation (kb/validate.py), which says what, in its usual words.
@@ -60,38 +61,51 @@ class Problem(Exception):
 
 
 def stream_into(conn: sqlite3.Connection, kb: KBFiles, progress: ProgressFn) -> None:
-    """Check and compile `kb` into `conn` (its tables already made), events a batch at a time."""
+    """Check and compile `kb` into `conn` (its tables already made), the large kinds a batch at a time."""
     check = StreamingCheck(kb)
-    records = check.small_kinds(progress)
+    records = check.small_kinds(STREAMED, progress)
     if records is None:
         raise Problem
     ctx = context_of(records)
     ordered = small_comparisons(records, ctx)
     ctx.marks = mark_map([c for _, c in ordered])
-    mine = _EventStream(kb, check, ctx, _ids_of(records), lambda rows: insert(conn, rows))
+    taken = _ids_of(records)
+    named: dict[str, set[str]] = {}
+    for kind in ("places", "actors"):
+        stream = _Stream(kind, kb, check, ctx, taken, named, lambda rows: insert(conn, rows))
+        for unit in _units(stream)[0]:
+            stream.unit(unit, progress)
+        named[kind] = stream.records
+        taken |= stream.ids
+    ctx.place_names = _names(conn)
+    events = _Stream("events", kb, check, ctx, taken, named, lambda rows: insert(conn, rows))
 
     def other_kinds(pause: Callable[[], None]) -> None:
-        """The other kinds' rows, a thousand records at a time with a `pause` after each (see below)."""
+        """The other kinds' rows, a thousand figures at a time with a `pause` after each (see below)."""
         rows: Rows = defaultdict(list)
         source_rows(records["sources"], check.source_folders(), rows)
         comparison_rows(ordered, rows)
         rows["scopes"] = scope_rows(records["scopes"])
         insert(conn, rows)
-        for kind in ("actors", "places", "figures"):
-            for start in range(0, len(records[kind]), 1000):
-                rows = defaultdict(list)
-                record_rows({kind: records[kind][start : start + 1000]}, ctx, rows)
-                excerpt_rows(rows)
-                insert(conn, rows)
-                pause()
+        for start in range(0, len(records["figures"]), 1000):
+            rows = defaultdict(list)
+            record_rows({"figures": records["figures"][start : start + 1000]}, ctx, rows)
+            excerpt_rows(rows)
+            insert(conn, rows)
+            pause()
 
-    event_ids, event_runs = _stream_events(conn, mine, other_kinds, progress)
-    if not check.references_hold(frozenset(event_ids)):
+    event_ids = _stream_events(conn, events, other_kinds, progress)
+    if not check.references_hold(frozenset(event_ids | taken), named):
         raise Problem
     progress("building the index", 0, 1)
     rows: Rows = defaultdict(list)
-    _manifest(kb, check, event_runs, rows)
+    _manifest(kb, check, rows)
     insert(conn, rows)
+
+
+def _names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Each place's name, as inserted: figures show it beside their place."""
+    return dict(conn.execute("SELECT id, name FROM places").fetchall())
 
 
 def insert(conn: sqlite3.Connection, rows: Rows) -> None:
@@ -102,10 +116,10 @@ def insert(conn: sqlite3.Connection, rows: Rows) -> None:
 
 
 def _ids_of(records: dict[str, list[Record]]) -> set[str]:
-    """Every id the other kinds define (statements included): an event may not take one."""
+    """Every id the small kinds define: a streamed record may not take one."""
     ids: set[str] = set()
     for kind in KINDS:
-        if kind in ("aliases", "scopes", "events"):
+        if kind in ("aliases", "scopes", *STREAMED):
             continue
         for record in records[kind]:
             ids.add(record["id"])
@@ -113,31 +127,40 @@ def _ids_of(records: dict[str, list[Record]]) -> set[str]:
     return ids
 
 
-# A run of events: (the file's place among the events files, first part, end of parts).
+# The kinds that stream, in the order they are read: events name places and actors.
+STREAMED = ("places", "actors", "events")
+# A run of records: (the file's place among its kind's files, first part, end of parts).
 Unit = tuple[int, int, int]
-# What a run held: its records' ids, and their pieces' hashes (None if records and pieces did not pair up).
-Run = tuple[list[str], list[str] | None]
 Sink = Callable[[Rows], None]
 
 # Of the events, the share a worker takes: the main process also inserts every row.
 WORKER_SHARE = 0.7
 
 
-class _EventStream:
-    """Events, a run of records at a time: parsed, checked, compared, turned into rows and sunk."""
+class _Stream:
+    """One kind's records, a run at a time: parsed, checked, compared, turned into rows and sunk."""
 
-    def __init__(self, kb: KBFiles, check: StreamingCheck, ctx: Context, taken: set[str], sink: Sink) -> None:
-        self.kb, self.check, self.ctx, self.taken, self.sink = kb, check, ctx, taken, sink
-        self.files = kb.of_kind("events")
+    def __init__(
+        self,
+        kind: str,
+        kb: KBFiles,
+        check: StreamingCheck,
+        ctx: Context,
+        taken: set[str],
+        named: dict[str, set[str]],
+        sink: Sink,
+    ) -> None:
+        self.kind, self.kb, self.check, self.ctx, self.sink = kind, kb, check, ctx, sink
+        self.taken, self.named = taken, named
+        self.files = kb.of_kind(kind)
+        self.sources = check.check.declared.get("sources", set())
+        # The records' ids; with their statements' ids, every id they define.
+        self.records: set[str] = set()
         self.ids: set[str] = set()
-        self.runs: dict[Unit, Run] = {}
-        known = check.check.declared
-        self.places, self.actors = known.get("places", set()), known.get("actors", set())
-        self.sources = known.get("sources", set())
         self._parts: tuple[int, list[tuple[int, str]]] | None = None
 
     def parts(self, position: int) -> list[tuple[int, str]]:
-        """The runs of whole records of one events file (the last file's kept for the next call)."""
+        """The runs of whole records of one file (the last file's kept for the next call)."""
         if self._parts is None or self._parts[0] != position:
             text = text_of(self.files[position])
             if text is None:
@@ -146,12 +169,14 @@ class _EventStream:
         return self._parts[1]
 
     def unit(self, unit: Unit, progress: ProgressFn) -> None:
+        """Stream one run of a file, then its pieces' hashes (index/update.py compares them)."""
         position, first, end = unit
+        file = self.files[position]
         parts = self.parts(position)
         ids: list[str] = []
         hashes: list[str] | None = []
         for done in range(first, end):
-            progress(f"reading {self.files[position].path.name}", done, len(parts))
+            progress(f"reading {file.path.name}", done, len(parts))
             first_line, part = parts[done]
             new = self._run(_parsed(part, first_line))
             items = top_level_items(part) or []
@@ -160,40 +185,59 @@ class _EventStream:
                 hashes += [digest(item.encode()) for _, item in items]
             else:
                 hashes = None
-        self.runs[unit] = (ids, hashes)
+        key = file_key(self.kb, file)
+        if hashes is not None:
+            self.sink({"pieces": [(key, h, json.dumps([rid])) for h, rid in zip(hashes, ids, strict=True)]})
+        elif len(parts) == 1:  # a file that is not simply a list of records is one piece
+            self.sink({"pieces": [(key, file.digest, json.dumps(ids))]})
+        else:
+            raise Problem
 
     def _run(self, raws: list[Any]) -> list[str]:
-        events = self.check.events(raws)
-        if events is None:
+        records = self.check.records(self.kind, raws)
+        if records is None:
             raise Problem
-        for event in events:
-            self._check(event)
-        dates = dated_comparisons(events, self.ctx.source_keys)
-        marks = _merged(self.ctx.marks, mark_map([c for _, c in dates]), {e["id"] for e in events})
+        for record in records:
+            self._check(record)
         rows: Rows = defaultdict(list)
-        record_rows({"events": events}, replace(self.ctx, marks=marks), rows)
-        comparison_rows(dates, rows)
+        ctx = self.ctx
+        if self.kind == "events":
+            dates = dated_comparisons(records, ctx.source_keys)
+            own = mark_map([c for _, c in dates])
+            ctx = replace(ctx, marks=_merged(ctx.marks, own, {e["id"] for e in records}))
+            comparison_rows(dates, rows)
+        record_rows({self.kind: records}, ctx, rows)
         excerpt_rows(rows)
         self.sink(rows)
-        return [e["id"] for e in events]
+        return [r["id"] for r in records]
 
-    def _check(self, event: Record) -> None:
-        """The event's id is its own, and what it names exists."""
-        record_id = event["id"]
-        if record_id in self.ids or record_id in self.taken:
+    def _check(self, record: Record) -> None:
+        """The record's ids are its own, and what it names exists."""
+        for record_id in [record["id"], *(s["id"] for s in record.get("statements") or [])]:
+            if record_id in self.ids or record_id in self.taken:
+                raise Problem
+            self.ids.add(record_id)
+        self.records.add(record["id"])
+        if not _cited(record) <= self.sources:
             raise Problem
-        self.ids.add(record_id)
-        cited = {c["source"] for c in [*event["citations"], *(event.get("date_claims") or [])]}
-        if not (
-            set(event["places"]) <= self.places
-            and set(event["actors"]) <= self.actors
-            and cited <= self.sources
+        if self.kind == "events" and not (
+            set(record["places"]) <= self.named["places"] and set(record["actors"]) <= self.named["actors"]
         ):
             raise Problem
 
 
-def _units(stream: _EventStream) -> tuple[list[Unit], list[Unit]]:
-    """The runs of events for this process and, when the events are large enough to pay, for a worker.
+def _cited(record: Record) -> set[str]:
+    """Every source a record cites: itself, its date claims, roles and statements."""
+    parts = [record, *(record.get("roles") or []), *(record.get("statements") or [])]
+    return {
+        cite["source"]
+        for part in parts
+        for cite in [*(part.get("citations") or []), *(part.get("date_claims") or [])]
+    }
+
+
+def _units(stream: _Stream) -> tuple[list[Unit], list[Unit]]:
+    """The runs of records for this process and, for events large enough to pay, for a worker.
 
     A worker takes the last WORKER_SHARE of the events by size: whole files from
     the end, and the tail of the file that straddles the cut.
@@ -201,7 +245,8 @@ def _units(stream: _EventStream) -> tuple[list[Unit], list[Unit]]:
     sizes = [file.size for file in stream.files]
     alone = [(position, 0, len(stream.parts(position))) for position in range(len(sizes))]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if sum(sizes) < yamlload.PARALLEL_THRESHOLD or cores < 2 or not sys.platform.startswith("linux"):
+    large = stream.kind == "events" and sum(sizes) >= yamlload.PARALLEL_THRESHOLD
+    if not large or cores < 2 or not sys.platform.startswith("linux"):
         return alone, []
     cut, seen = sum(sizes) * (1 - WORKER_SHARE), 0
     mine: list[Unit] = []
@@ -221,10 +266,10 @@ def _units(stream: _EventStream) -> tuple[list[Unit], list[Unit]]:
 
 def _stream_events(
     conn: sqlite3.Connection,
-    mine: _EventStream,
+    mine: _Stream,
     meanwhile: Callable[[Callable[[], None]], None],
     progress: ProgressFn,
-) -> tuple[set[str], dict[Unit, Run]]:
+) -> set[str]:
     """Every event streamed into `conn`, a worker process taking a share when that pays.
 
     `meanwhile` runs once the worker has started, and calls its argument now and
@@ -236,7 +281,7 @@ def _stream_events(
         meanwhile(lambda: None)
         for unit in own:
             mine.unit(unit, progress)
-        return mine.ids, mine.runs
+        return mine.ids
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -245,7 +290,7 @@ def _stream_events(
     worker.start()  # before the thread below: a fork copies only the thread that calls it
     writer.close()
     inbox = _Inbox(reader)
-    done: list[_Done] = []
+    done: list[set[str]] = []
 
     def insert_and_take_theirs(rows: Rows) -> None:
         insert(conn, rows)
@@ -262,10 +307,9 @@ def _stream_events(
     finally:
         worker.kill()
         worker.join()
-    ids, runs = done[0]
-    if ids & mine.ids:
+    if done[0] & mine.ids:
         raise Problem
-    return ids | mine.ids, mine.runs | runs
+    return done[0] | mine.ids
 
 
 class _Inbox:
@@ -307,21 +351,18 @@ class _Inbox:
         return self.queue.get()
 
 
-_Done = tuple[set[str], dict[Unit, Run]]
-
-
-def _received(conn: sqlite3.Connection, message: tuple[Any, ...]) -> list[_Done]:
-    """Insert a worker's rows; its last message (its ids and pieces) is returned, a problem raised."""
+def _received(conn: sqlite3.Connection, message: tuple[Any, ...]) -> list[set[str]]:
+    """Insert a worker's rows; its last message (the ids it streamed) is returned, a problem raised."""
     kind = message[0]
     if kind == "rows":
         insert(conn, message[1])
         return []
     if kind == "done":
-        return [(message[1], message[2])]
+        return [message[1]]
     raise Problem  # "problem", or "gone"
 
 
-def _work(stream: _EventStream, units: list[Unit], writer: Any, parent: int) -> None:
+def _work(stream: _Stream, units: list[Unit], writer: Any, parent: int) -> None:
     """In the forked worker: stream its runs of events, sending the rows instead of inserting them."""
     import signal
 
@@ -329,14 +370,14 @@ def _work(stream: _EventStream, units: list[Unit], writer: Any, parent: int) -> 
     # Ctrl-C reaches the whole process group: the worker just ends, and the main process reports.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     stream.sink = lambda rows: writer.send(("rows", dict(rows)))
-    stream.ids, stream.runs = set(), {}
+    stream.ids = set()
     try:
         for unit in units:
             stream.unit(unit, no_progress)
     except Exception:  # any problem: the main process falls back to the whole-KB build
         writer.send(("problem",))
         return
-    writer.send(("done", stream.ids, stream.runs))
+    writer.send(("done", stream.ids))
 
 
 def _parsed(part: str, first_line: int) -> list[Any]:
@@ -362,21 +403,11 @@ def _merged(known: Marks, new: Marks, ids: set[str]) -> Marks:
     return merged
 
 
-def _manifest(kb: KBFiles, check: StreamingCheck, event_runs: dict[Unit, Run], rows: Rows) -> None:
-    """Each file's hash, and each piece's: what a later update compares (index/update.py)."""
+def _manifest(kb: KBFiles, check: StreamingCheck, rows: Rows) -> None:
+    """Each file's hash, and the pieces of the large kinds read whole (the streams sent theirs)."""
     ids_in = check.record_ids_by_file()
-    events = kb.of_kind("events")
     for file in kb.files:
         key = file_key(kb, file)
         rows["kb_files"].append((key, file.kind, file.digest))
-        if file.kind == "events":
-            position = next(i for i, f in enumerate(events) if f is file)
-            runs = [run for unit, run in sorted(event_runs.items()) if unit[0] == position]
-            ids = [record_id for run_ids, _ in runs for record_id in run_ids]
-            hashes = [h for _, run_hashes in runs for h in run_hashes or []]
-            if all(run_hashes is not None for _, run_hashes in runs):
-                rows["pieces"] += [(key, h, json.dumps([rid])) for h, rid in zip(hashes, ids, strict=True)]
-            else:
-                rows["pieces"] += piece_rows(key, file, ids)
-        elif file.kind in PIECEWISE:
+        if file.kind in PIECEWISE and file.kind not in STREAMED:
             rows["pieces"] += piece_rows(key, file, ids_in.get(id(file), []))

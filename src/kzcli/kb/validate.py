@@ -364,19 +364,21 @@ class StreamingCheck:
         self.check = _Checker(self.kb)
         self.valid = {kind: [] for kind in KINDS}
 
-    def small_kinds(self, progress: ProgressFn) -> dict[str, list[dict[str, Any]]] | None:
-        """Every kind but events, schema-checked; None if anything is wrong."""
-        self.valid = _schema_pass(self.check, progress, tuple(k for k in KINDS if k != "events"))
+    def small_kinds(
+        self, streamed: tuple[str, ...], progress: ProgressFn
+    ) -> dict[str, list[dict[str, Any]]] | None:
+        """Every kind but those streamed, schema-checked; None if anything is wrong."""
+        self.valid = _schema_pass(self.check, progress, tuple(k for k in KINDS if k not in streamed))
         return None if self.check.problems else self.valid
 
-    def events(self, raws: list[Any]) -> list[dict[str, Any]] | None:
-        """A batch of parsed events, schema-checked; None if any is not a valid event."""
+    def records(self, kind: str, raws: list[Any]) -> list[dict[str, Any]] | None:
+        """A batch of parsed records of one kind, schema-checked; None if any is not valid."""
         batch = []
         for raw in raws:
             if not isinstance(raw, dict):
                 return None
             try:
-                model = MODELS["events"].model_validate(raw)
+                model = MODELS[kind].model_validate(raw)
             except ValidationError:
                 return None
             batch.append(model.model_dump(mode="json", by_alias=True))
@@ -394,9 +396,14 @@ class StreamingCheck:
                 found.setdefault(id(self.check.files[id(raw)]), []).append(record["id"])
         return found
 
-    def references_hold(self, event_ids: frozenset[str]) -> bool:
-        """The other kinds' ids are unique and their references resolve, events' ids included."""
-        _reference_pass(self.check, self.valid, event_ids)
+    def references_hold(self, streamed_ids: frozenset[str], named: dict[str, set[str]]) -> bool:
+        """The small kinds' ids are unique and their references resolve, the streamed records' included.
+
+        `named` holds the ids of the streamed kinds that small kinds name by kind (places, actors).
+        """
+        for kind, ids in named.items():
+            self.check.declared.setdefault(kind, set()).update(ids)
+        _reference_pass(self.check, self.valid, streamed_ids)
         return not self.check.problems
 
 
