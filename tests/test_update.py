@@ -62,6 +62,26 @@ def _as_item(record: dict[str, Any]) -> str:
     return "- " + json.dumps(record, ensure_ascii=False) + "\n"
 
 
+@pytest.fixture
+def indexed_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the bundled KB, already indexed in a private cache."""
+    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
+    kb = tmp_path / "kb"
+    shutil.copytree(bundled_data_dir(), kb)
+    _open(kb)[0].close()
+    return kb
+
+
+def _rewrite(path: Path, at: int, field: str, value: str) -> dict[str, Any]:
+    """Set one field of the record at position `at` of a file; return the record as written."""
+    items = _items(path)
+    record = yaml.safe_load(items[at])[0]
+    record[field] = value
+    items[at] = _as_item(record)
+    _write_items(path, items)
+    return dict(record)
+
+
 def _random_edit(kb: Path, rng: random.Random, step: int) -> str:
     """Change, add or delete one record of a random large kind; return what was done."""
     path = kb / rng.choice(EDITABLE)
@@ -120,37 +140,22 @@ def test_a_random_series_of_edits_gives_the_full_build_row_for_row(
     assert updated >= 8
 
 
-def test_a_renamed_place_reaches_the_figures_that_name_it(tmp_path: Path, monkeypatch) -> None:
+def test_a_renamed_place_reaches_the_figures_that_name_it(indexed_kb: Path) -> None:
     """A figure's search text names its place: renaming the place updates the figure rows too."""
-    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
-    kb = tmp_path / "kb"
-    shutil.copytree(bundled_data_dir(), kb)
-    _open(kb)[0].close()
+    kb = indexed_kb
     places = kb / "places.yaml"
-    items = _items(places)
     figures = (kb / "figures.yaml").read_text(encoding="utf-8")
-    at = next(i for i, item in enumerate(items) if f"place: {yaml.safe_load(item)[0]['id']}" in figures)
-    record = yaml.safe_load(items[at])[0]
-    record["name"] = "Quokkatown"
-    items[at] = _as_item(record)
-    _write_items(places, items)
+    named = [f"place: {yaml.safe_load(item)[0]['id']}" in figures for item in _items(places)]
+    _rewrite(places, named.index(True), "name", "Quokkatown")
     conn, stages = _open(kb)
     assert "building the index" not in stages
     assert _rows(conn) == _rows(_full_build(kb))
 
 
-def test_one_changed_title_is_answered_from_an_updated_index(kz, tmp_path: Path, monkeypatch) -> None:
+def test_one_changed_title_is_answered_from_an_updated_index(kz, indexed_kb: Path) -> None:
     """A retitled event is found by its new title, and the index was updated, not rebuilt."""
-    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
-    kb = tmp_path / "kb"
-    shutil.copytree(bundled_data_dir(), kb)
-    _open(kb)[0].close()
-    events = kb / "events.yaml"
-    items = _items(events)
-    record = yaml.safe_load(items[3])[0]
-    record["title"] = "Quokkas parade through the square"
-    items[3] = _as_item(record)
-    _write_items(events, items)
+    kb = indexed_kb
+    record = _rewrite(kb / "events.yaml", 3, "title", "Quokkas parade through the square")
     conn, stages = _open(kb)
     conn.close()
     assert "updating the index" in stages
@@ -159,12 +164,9 @@ def test_one_changed_title_is_answered_from_an_updated_index(kz, tmp_path: Path,
     assert [hit["id"] for hit in json.loads(found.stdout)] == [record["id"]]
 
 
-def test_an_edit_to_a_small_kind_builds_in_full(tmp_path: Path, monkeypatch) -> None:
+def test_an_edit_to_a_small_kind_builds_in_full(indexed_kb: Path) -> None:
     """A change to sources.yaml is not taken piece by piece: the index is built again, as in full."""
-    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
-    kb = tmp_path / "kb"
-    shutil.copytree(bundled_data_dir(), kb)
-    _open(kb)[0].close()
+    kb = indexed_kb
     sources = kb / "sources.yaml"
     sources.write_text(sources.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
     conn, stages = _open(kb)
@@ -172,14 +174,9 @@ def test_an_edit_to_a_small_kind_builds_in_full(tmp_path: Path, monkeypatch) -> 
     assert _rows(conn) == _rows(_full_build(kb))
 
 
-def test_deleting_a_named_actor_is_reported_as_a_full_build_reports_it(
-    kz, tmp_path: Path, monkeypatch
-) -> None:
+def test_deleting_a_named_actor_is_reported_as_a_full_build_reports_it(kz, indexed_kb: Path) -> None:
     """An actor that an event names cannot go quietly: the update declines and validation names the event."""
-    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
-    kb = tmp_path / "kb"
-    shutil.copytree(bundled_data_dir(), kb)
-    kz("--data-dir", str(kb), "timeline")
+    kb = indexed_kb
     actors = kb / "actors.yaml"
     items = _items(actors)
     events = (kb / "events.yaml").read_text(encoding="utf-8")
@@ -191,15 +188,11 @@ def test_deleting_a_named_actor_is_reported_as_a_full_build_reports_it(
     assert f"unknown actor {gone!r}" in result.stderr
 
 
-def test_a_duplicate_id_added_by_an_edit_is_reported(kz, tmp_path: Path, monkeypatch) -> None:
+def test_a_duplicate_id_added_by_an_edit_is_reported(kz, indexed_kb: Path) -> None:
     """A new record that reuses an id is refused with the full build's message, not taken in."""
-    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
-    kb = tmp_path / "kb"
-    shutil.copytree(bundled_data_dir(), kb)
-    kz("--data-dir", str(kb), "timeline")
-    events = kb / "events.yaml"
+    events = indexed_kb / "events.yaml"
     items = _items(events)
     _write_items(events, [*items, items[0]])
-    result = kz("--data-dir", str(kb), "timeline")
+    result = kz("--data-dir", str(indexed_kb), "timeline")
     assert result.code == ExitCode.INVALID_KB
     assert "duplicate id" in result.stderr
