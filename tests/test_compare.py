@@ -111,6 +111,18 @@ def test_a_series_that_rises_is_a_difference_not_a_contradiction() -> None:
     assert found["verdict"] == "differs"
 
 
+def test_a_verdict_on_many_claims_names_the_worst_pairs_and_counts_the_rest() -> None:
+    """Forty claims make hundreds of pairs: the explanation keeps the worst few and says how many more."""
+    figures = [_figure(f"f{i}", 100 + 50 * i, None, f"source-{i % 4}") for i in range(40)]
+    (found,) = compare.figure_comparisons(figures, {})
+    notes = found["explanation"].split("; ")
+    assert found["verdict"] == "contradiction"
+    assert len(notes) == compare.MAX_NOTES + 1
+    assert notes[-1].startswith("and ")
+    assert notes[-1].endswith(" more pairs of claims")
+    assert int(notes[-1].split()[1]) > 100
+
+
 def _figure(fid: str, value: int, as_of: str | None, source: str) -> dict:
     return {
         "id": fid,

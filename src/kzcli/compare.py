@@ -289,7 +289,19 @@ def judge(claims: list[Record], pair: Callable[[Record, Record], Pair]) -> tuple
         # Pair by pair, a series reads twice; said once, it runs through every dated count in order.
         dated_claims = sorted((c for c in claims if c.get("as_of")), key=lambda c: date_range(c["as_of"])[1])
         notes = [n for n in notes if not n.startswith(_SERIES)] + [_SERIES + _series(dated_claims)]
-    return verdict, "; ".join(dict.fromkeys(notes))
+    return verdict, _noted(list(dict.fromkeys(notes)))
+
+
+# An explanation names at most this many pairs, worst first. Hundreds of claims about one
+# question (a generated KB has 600) would otherwise explain one verdict in megabytes.
+MAX_NOTES = 12
+
+
+def _noted(notes: list[str]) -> str:
+    """The notes of a verdict joined, the worst first, with how many more pairs were compared."""
+    if len(notes) <= MAX_NOTES:
+        return "; ".join(notes)
+    return "; ".join(notes[:MAX_NOTES]) + f"; and {len(notes) - MAX_NOTES} more pairs of claims"
 
 
 def slot_claims(
