@@ -189,3 +189,23 @@ def test_a_file_that_keeps_changing_is_one_kz_line(
     assert result.code == ExitCode.INVALID_KB
     assert "changed while kz was reading it; run kz again" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("worker", [False, True], ids=["alone", "with-worker"])
+def test_an_event_id_taken_twice_stops_the_stream(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker: bool
+) -> None:
+    """Twin event ids in two files (one maybe the worker's): the stream stops, validation names both."""
+    from kzcli.kb import yamlload
+
+    folder = _generated(tmp_path, monkeypatch)
+    if worker:
+        monkeypatch.setattr(yamlload, "PARALLEL_THRESHOLD", 1)
+    first = (folder / "events" / "0000.yaml").read_text(encoding="utf-8").splitlines(keepends=True)[0]
+    last = folder / "events" / "0002.yaml"
+    last.write_text(last.read_text(encoding="utf-8") + first, encoding="utf-8")
+    with pytest.raises(Problem):
+        _streamed(folder)
+    result = kz("--data-dir", str(folder), "timeline")
+    assert result.code == ExitCode.INVALID_KB
+    assert "duplicate id (first defined at events/0000.yaml:1)" in result.stderr

@@ -43,7 +43,7 @@ from kzcli.index.compile import (
 from kzcli.kb import yamlload
 from kzcli.kb.files import KINDS, KBFiles, ProgressFn, digest, no_progress
 from kzcli.kb.pieces import PIECEWISE, file_key, text_of
-from kzcli.kb.validate import StreamingCheck
+from kzcli.kb.validate import AnyOf, StreamingCheck
 from kzcli.kb.yamlload import (
     LoadError,
     die_with_parent,
@@ -94,13 +94,23 @@ def stream_into(conn: sqlite3.Connection, kb: KBFiles, progress: ProgressFn) -> 
             insert(conn, rows)
             pause()
 
-    event_ids = _stream_events(conn, events, other_kinds, progress)
-    if not check.references_hold(frozenset(event_ids | taken), named):
+    _stream_events(conn, events, other_kinds, progress)
+    if not check.references_hold(AnyOf((taken, _EventIds(conn))), named):
         raise Problem
     progress("building the index", 0, 1)
     rows: Rows = defaultdict(list)
     _manifest(kb, check, rows)
     insert(conn, rows)
+
+
+class _EventIds:
+    """The ids of the events inserted so far, looked up in the index rather than held in memory."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __contains__(self, item: object) -> bool:
+        return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (item,)).fetchone() is not None
 
 
 def _names(conn: sqlite3.Connection) -> dict[str, str]:
@@ -109,10 +119,13 @@ def _names(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def insert(conn: sqlite3.Connection, rows: Rows) -> None:
-    """Each table's rows, in one executemany per table."""
-    for table, values in rows.items():
-        if values:
-            conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+    """Each table's rows, in one executemany per table; a key taken twice is a Problem (a twin id)."""
+    try:
+        for table, values in rows.items():
+            if values:
+                conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+    except sqlite3.IntegrityError:
+        raise Problem from None
 
 
 def _ids_of(records: dict[str, list[Record]]) -> set[str]:
@@ -154,9 +167,11 @@ class _Stream:
         self.taken, self.named = taken, named
         self.files = kb.of_kind(kind)
         self.sources = check.check.declared.get("sources", set())
-        # The records' ids; with their statements' ids, every id they define.
+        # The records' ids; with their statements' ids, every id they define. Events' ids are not
+        # kept: a million would not fit the memory a build may take, and the index's key refuses a twin.
         self.records: set[str] = set()
         self.ids: set[str] = set()
+        self.keep_ids = kind != "events"
         self._parts: tuple[int, list[tuple[int, str]]] | None = None
 
     def parts(self, position: int) -> list[tuple[int, str]]:
@@ -216,8 +231,10 @@ class _Stream:
         for record_id in [record["id"], *(s["id"] for s in record.get("statements") or [])]:
             if record_id in self.ids or record_id in self.taken:
                 raise Problem
-            self.ids.add(record_id)
-        self.records.add(record["id"])
+            if self.keep_ids:
+                self.ids.add(record_id)
+        if self.keep_ids:
+            self.records.add(record["id"])
         if not _cited(record) <= self.sources:
             raise Problem
         if self.kind == "events" and not (
@@ -269,7 +286,7 @@ def _stream_events(
     mine: _Stream,
     meanwhile: Callable[[Callable[[], None]], None],
     progress: ProgressFn,
-) -> set[str]:
+) -> None:
     """Every event streamed into `conn`, a worker process taking a share when that pays.
 
     `meanwhile` runs once the worker has started, and calls its argument now and
@@ -281,7 +298,7 @@ def _stream_events(
         meanwhile(lambda: None)
         for unit in own:
             mine.unit(unit, progress)
-        return mine.ids
+        return
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -290,7 +307,7 @@ def _stream_events(
     worker.start()  # before the thread below: a fork copies only the thread that calls it
     writer.close()
     inbox = _Inbox(reader)
-    done: list[set[str]] = []
+    done: list[bool] = []
 
     def insert_and_take_theirs(rows: Rows) -> None:
         insert(conn, rows)
@@ -307,9 +324,6 @@ def _stream_events(
     finally:
         worker.kill()
         worker.join()
-    if done[0] & mine.ids:
-        raise Problem
-    return done[0] | mine.ids
 
 
 class _Inbox:
@@ -351,14 +365,14 @@ class _Inbox:
         return self.queue.get()
 
 
-def _received(conn: sqlite3.Connection, message: tuple[Any, ...]) -> list[set[str]]:
-    """Insert a worker's rows; its last message (the ids it streamed) is returned, a problem raised."""
+def _received(conn: sqlite3.Connection, message: tuple[Any, ...]) -> list[bool]:
+    """Insert a worker's rows; [True] once it is done; a problem raised."""
     kind = message[0]
     if kind == "rows":
         insert(conn, message[1])
         return []
     if kind == "done":
-        return [message[1]]
+        return [True]
     raise Problem  # "problem", or "gone"
 
 
@@ -370,14 +384,13 @@ def _work(stream: _Stream, units: list[Unit], writer: Any, parent: int) -> None:
     # Ctrl-C reaches the whole process group: the worker just ends, and the main process reports.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     stream.sink = lambda rows: writer.send(("rows", dict(rows)))
-    stream.ids = set()
     try:
         for unit in units:
             stream.unit(unit, no_progress)
     except Exception:  # any problem: the main process falls back to the whole-KB build
         writer.send(("problem",))
         return
-    writer.send(("done", stream.ids))
+    writer.send(("done",))
 
 
 def _parsed(part: str, first_line: int) -> list[Any]:

@@ -6,7 +6,7 @@ before InvalidKB is raised, so one run shows every problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,10 +182,20 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(map(str, loc))
 
 
+@dataclass(frozen=True)
+class AnyOf:
+    """Ids that are in any of several collections: a set, or a table of streamed records."""
+
+    parts: tuple[Container[str], ...]
+
+    def __contains__(self, item: object) -> bool:
+        return any(item in part for part in self.parts)
+
+
 def _reference_pass(
-    check: _Checker, valid: dict[str, list[dict[str, Any]]], more_ids: frozenset[str] = frozenset()
+    check: _Checker, valid: dict[str, list[dict[str, Any]]], more_ids: Container[str] = frozenset()
 ) -> None:
-    """Ids are unique and every reference resolves; `more_ids` are ids checked elsewhere (streamed events)."""
+    """Ids are unique and every reference resolves; `more_ids` were checked elsewhere (streamed records)."""
     ids: dict[str, tuple[str, str]] = {}
 
     def claim(kind: str, raw: LineDict, record_id: str, line: int) -> None:
@@ -206,7 +216,7 @@ def _reference_pass(
 
     known = {kind: check.declared.get(kind, set()) for kind in KINDS}
     _scope_pass(check, valid)
-    every_id = set(ids) | more_ids  # once: copied per record, it made this pass quadratic
+    every_id = AnyOf((set(ids), more_ids))  # once: copied per record, it made this pass quadratic
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             _check_links(check, kind, record, raw, known, every_id)
@@ -227,7 +237,7 @@ def _check_links(
     record: dict[str, Any],
     raw: LineDict,
     known: dict[str, set[str]],
-    every_id: set[str],
+    every_id: Container[str],
 ) -> None:
     """Every source a citation names, and every record a field names, exists."""
     for loc, cite in _citations(record):
@@ -241,7 +251,7 @@ def _check_links(
     for link, target in _LINKS.get(kind, ()):
         value = record.get(link)
         refs = value if isinstance(value, list) else [] if value is None else [value]
-        pool = every_id if target == "*" else known[target]
+        pool: Container[str] = every_id if target == "*" else known[target]
         for i, ref in enumerate(refs):
             if ref not in pool:
                 loc = (link, i) if isinstance(value, list) else (link,)
@@ -396,7 +406,7 @@ class StreamingCheck:
                 found.setdefault(id(self.check.files[id(raw)]), []).append(record["id"])
         return found
 
-    def references_hold(self, streamed_ids: frozenset[str], named: dict[str, set[str]]) -> bool:
+    def references_hold(self, streamed_ids: Container[str], named: dict[str, set[str]]) -> bool:
         """The small kinds' ids are unique and their references resolve, the streamed records' included.
 
         `named` holds the ids of the streamed kinds that small kinds name by kind (places, actors).
