@@ -29,11 +29,24 @@ def _rows(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
     ]
     found = {}
     for table in tables:
-        rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+        # An entry's rowid follows the order of insertion: what must match is which record owns entries.
+        columns = "kind, record_id" if table == "entry_owners" else "*"
+        rows = conn.execute(f"SELECT {columns} FROM {table}").fetchall()
         if table == "meta":
             rows = [row for row in rows if row[0] != "built_at"]
         found[table] = sorted(rows, key=repr)
     return found
+
+
+def _owners_match(conn: sqlite3.Connection) -> bool:
+    """Every search entry has exactly one owner row, naming the entry's own kind and record."""
+    entries = conn.execute("SELECT count(*) FROM search").fetchone()[0]
+    owners = conn.execute("SELECT count(*) FROM entry_owners").fetchone()[0]
+    matched = conn.execute(
+        "SELECT count(*) FROM entry_owners o JOIN search s"
+        " ON s.rowid = o.entry AND s.kind = o.kind AND s.record_id = o.record_id"
+    ).fetchone()[0]
+    return bool(entries == owners == matched)
 
 
 def _open(kb: Path) -> tuple[sqlite3.Connection, list[str]]:
@@ -135,6 +148,7 @@ def test_a_random_series_of_edits_gives_the_full_build_row_for_row(
         updated += "building the index" not in stages
         full = _full_build(kb)
         assert _rows(conn) == _rows(full), done
+        assert _owners_match(conn), done
         conn.close()
         full.close()
     assert updated >= 8

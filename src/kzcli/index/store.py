@@ -62,6 +62,8 @@ CREATE TABLE dispute_members(record_id TEXT NOT NULL, dispute_id TEXT NOT NULL);
 -- What an update compares (index/update.py): each file's hash, and each record's piece of it.
 CREATE TABLE kb_files(file TEXT PRIMARY KEY, kind TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE pieces(file TEXT NOT NULL, hash TEXT NOT NULL, record_ids TEXT NOT NULL);
+-- Which record each search entry belongs to: an update finds a record's entries by index, not by a scan.
+CREATE TABLE entry_owners(kind TEXT NOT NULL, record_id TEXT NOT NULL, entry INTEGER NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, record_id UNINDEXED, label UNINDEXED,
                                        body, tokenize='unicode61 remove_diacritics 2');
 """
@@ -76,6 +78,7 @@ CREATE INDEX event_links_by_target ON event_links(kind, target);
 CREATE INDEX citations_by_source ON citations(source);
 CREATE INDEX dispute_members_by_record ON dispute_members(record_id);
 CREATE INDEX pieces_by_file ON pieces(file);
+CREATE INDEX entry_owners_by_record ON entry_owners(record_id);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -326,6 +329,7 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, fill: Fill) -> None:
     """The tables, their rows (from `fill`), then the indexes and the metadata, in one transaction."""
     conn.executescript(_SCHEMA)
     fill(conn)
+    own_entries(conn)
     conn.executescript(_INDEXES)
     meta = {
         "counts": json.dumps(counts_of(conn)),
@@ -337,6 +341,13 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, fill: Fill) -> None:
     }
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
     conn.commit()
+
+
+def own_entries(conn: sqlite3.Connection, after: int = 0) -> None:
+    """Record the owner of each search entry past rowid `after` (all of them, by default)."""
+    conn.execute(
+        "INSERT INTO entry_owners SELECT kind, record_id, rowid FROM search WHERE rowid > ?", (after,)
+    )
 
 
 def counts_of(conn: sqlite3.Connection) -> dict[str, int]:

@@ -36,7 +36,7 @@ from kzcli.index.compile import (
     figure_comparisons_ordered,
     record_rows,
 )
-from kzcli.index.store import counts_of, longest_event_days
+from kzcli.index.store import counts_of, longest_event_days, own_entries
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of, text_of
 from kzcli.kb.validate import checked_pieces
@@ -318,7 +318,7 @@ def _delete_rows(conn: sqlite3.Connection, edit: Edit) -> None:
         "DELETE FROM names WHERE kind IN ('actor', 'place') AND record_id IN (SELECT id FROM temp.gone)"
     )
     conn.execute("DELETE FROM citations WHERE record_id IN (SELECT id FROM temp.gone)")
-    conn.execute("DELETE FROM search WHERE kind != 'dispute' AND record_id IN (SELECT id FROM temp.gone)")
+    _delete_entries(conn, "kind != 'dispute'")
     conn.execute("DELETE FROM temp.gone")
     dates = [(f"date-{rid}",) for rid in edit.removed.get("events", set())]
     conn.executemany(
@@ -330,8 +330,15 @@ def _delete_rows(conn: sqlite3.Connection, edit: Edit) -> None:
         )
     conn.execute("DELETE FROM disputes WHERE id IN (SELECT id FROM temp.gone)")
     conn.execute("DELETE FROM dispute_members WHERE dispute_id IN (SELECT id FROM temp.gone)")
-    conn.execute("DELETE FROM search WHERE kind = 'dispute' AND record_id IN (SELECT id FROM temp.gone)")
+    _delete_entries(conn, "kind = 'dispute'")
     conn.execute("DROP TABLE temp.gone")
+
+
+def _delete_entries(conn: sqlite3.Connection, which: str) -> None:
+    """The search entries of the records (or comparisons) in temp.gone, found through entry_owners."""
+    owned = f"SELECT entry FROM entry_owners WHERE {which} AND record_id IN (SELECT id FROM temp.gone)"
+    conn.execute(f"DELETE FROM search WHERE rowid IN ({owned})")
+    conn.execute(f"DELETE FROM entry_owners WHERE {which} AND record_id IN (SELECT id FROM temp.gone)")
 
 
 def _insert_rows(conn: sqlite3.Connection, edit: Edit, ctx: Context) -> None:
@@ -350,9 +357,12 @@ def _insert_rows(conn: sqlite3.Connection, edit: Edit, ctx: Context) -> None:
     record_rows(edit.added, ctx, rows)
     comparison_rows(ordered, rows)
     excerpt_rows(rows)
+    # New entries take rowids past the last one left: those are the ones to own.
+    last_entry = conn.execute("SELECT max(rowid) FROM search").fetchone()[0] or 0
     for table, values in rows.items():
         if values:
             conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+    own_entries(conn, last_entry)
 
 
 def _write_manifest(conn: sqlite3.Connection, edit: Edit) -> None:
