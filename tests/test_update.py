@@ -85,7 +85,7 @@ def indexed_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return kb
 
 
-def _rewrite(path: Path, at: int, field: str, value: str) -> dict[str, Any]:
+def _rewrite(path: Path, at: int, field: str, value: object) -> dict[str, Any]:
     """Set one field of the record at position `at` of a file; return the record as written."""
     items = _items(path)
     record = yaml.safe_load(items[at])[0]
@@ -210,3 +210,20 @@ def test_a_duplicate_id_added_by_an_edit_is_reported(kz, indexed_kb: Path) -> No
     result = kz("--data-dir", str(indexed_kb), "timeline")
     assert result.code == ExitCode.INVALID_KB
     assert "duplicate id" in result.stderr
+
+
+def test_a_problem_the_update_finds_goes_straight_to_validation(
+    indexed_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit naming an unknown actor: no streamed build is tried, validation reports at once."""
+    from kzcli.errors import InvalidKB
+    from kzcli.index import stream
+
+    def no_stream(*_args: object) -> None:
+        raise AssertionError("a build was streamed for an edit already known to be invalid")
+
+    monkeypatch.setattr(stream, "stream_into", no_stream)
+    _rewrite(indexed_kb / "events.yaml", 0, "actors", ["nobody-at-all"])
+    with pytest.raises(InvalidKB) as raised:
+        _open(indexed_kb)
+    assert any("unknown actor 'nobody-at-all'" in problem for problem in raised.value.problems)

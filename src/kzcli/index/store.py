@@ -206,10 +206,17 @@ def _fresh_index(
         return conn
     previous = _previous_index(root, folder_key, code_key)
     if previous is not None:
-        conn = _update(previous, kb, path, progress)
+        try:
+            conn = _update(previous, kb, path, progress)
+        except _EditHasProblem:
+            return _build(kb, path, progress, stream=False)
         if conn is not None:
             return conn
     return _build(kb, path, progress)
+
+
+class _EditHasProblem(Exception):
+    """An update found a problem in the edit: streaming a build would only find it again."""
 
 
 def _previous_index(root: Path, folder_key: str, code_key: str) -> Path | None:
@@ -227,7 +234,7 @@ def _update(previous: Path, kb: KBFiles, path: Path, progress: ProgressFn) -> sq
     import shutil
 
     from kzcli.atomic import replaced_atomically
-    from kzcli.index.update import Declined, apply_edit
+    from kzcli.index.update import Declined, Invalid, apply_edit
     from kzcli.kb.gcpause import collector_paused
 
     progress("updating the index", 0, 1)
@@ -242,6 +249,8 @@ def _update(previous: Path, kb: KBFiles, path: Path, progress: ProgressFn) -> sq
                 apply_edit(conn, kb)
             finally:
                 conn.close()
+    except Invalid:
+        raise _EditHasProblem from None
     except (Declined, OSError, sqlite3.Error):
         return None
     _remove_stale(path)
@@ -263,12 +272,12 @@ def _once(warn: WarnFn) -> WarnFn:
 Fill = Callable[[sqlite3.Connection], None]
 
 
-def _build(kb: KBFiles, path: Path | None, progress: ProgressFn) -> sqlite3.Connection:
+def _build(kb: KBFiles, path: Path | None, progress: ProgressFn, stream: bool = True) -> sqlite3.Connection:
     """Compile the KB; write it to `path` (None: keep it in memory) and open it read-only.
 
     The build streams (index/stream.py). If the stream meets a problem, the
     whole-KB validation says what it is (InvalidKB); a KB that it passes after
-    all is built the whole-KB way.
+    all is built the whole-KB way. `stream=False` starts with the validation.
     """
     # These import yaml and pydantic: only a cold cache pays for them.
     from kzcli.index.compile import compile_kb
@@ -276,11 +285,13 @@ def _build(kb: KBFiles, path: Path | None, progress: ProgressFn) -> sqlite3.Conn
     from kzcli.kb.gcpause import collector_paused
 
     with collector_paused():
-        try:
-            return _written(kb, path, lambda conn: stream_into(conn, kb, progress))
-        except Problem:
-            rows = compile_kb(kb, progress)
-            return _written(kb, path, lambda conn: insert(conn, rows))
+        if stream:
+            try:
+                return _written(kb, path, lambda conn: stream_into(conn, kb, progress))
+            except Problem:
+                pass
+        rows = compile_kb(kb, progress)
+        return _written(kb, path, lambda conn: insert(conn, rows))
 
 
 def _written(kb: KBFiles, path: Path | None, fill: Fill) -> sqlite3.Connection:

@@ -8,9 +8,10 @@ put on records, all in one transaction on a copy that the caller renames into
 place. The result equals a full build row for row (tests/test_update.py).
 
 An update declines (Declined) whatever it cannot settle cheaply and surely: a
-change to a small kind (sources, scopes, aliases, comparisons, slips), too many
-changed pieces, or any problem at all in the edit. The caller then builds in
-full, which also reports the problem in its usual words.
+change to a small kind (sources, scopes, aliases, comparisons, slips) or too
+many changed pieces, and the caller builds in full. For any problem in the edit
+it says so (Invalid), and the caller goes straight to the whole-KB validation,
+which reports the problem in its usual words.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ _LINKS = {
 
 class Declined(Exception):
     """This edit is not one an update takes: build the index in full."""
+
+
+class Invalid(Declined):
+    """The edit has a problem: the whole-KB validation is left to say which."""
 
 
 @dataclass
@@ -116,7 +121,7 @@ def _diff_file(conn: sqlite3.Connection, kb: KBFiles, key: str, file: KBFile | N
         kind = file.kind
         pieces = pieces_of(file) if text_of(file) is not None else []
         if not pieces:
-            raise Declined(f"{key}: not UTF-8")
+            raise Invalid(f"{key}: not UTF-8")
         rows = []
         for piece in pieces:
             if kept[piece.digest]:
@@ -124,7 +129,7 @@ def _diff_file(conn: sqlite3.Connection, kb: KBFiles, key: str, file: KBFile | N
             else:
                 records = checked_pieces(kb, file, [(piece.line, piece.text)])
                 if records is None or len(records) != 1:
-                    raise Declined(f"{key}:{piece.line}: a piece that is not one valid record")
+                    raise Invalid(f"{key}:{piece.line}: a piece that is not one valid record")
                 edit.added[kind].append(records[0])
                 ids = [records[0]["id"]]
             rows.append((key, piece.digest, json.dumps(ids)))
@@ -161,13 +166,13 @@ def _check_references(conn: sqlite3.Connection, alias_sets: list[Record], edit: 
     """Ids stay unique, every reference resolves, and nothing refers to a record that is gone."""
     new_ids = _new_ids(edit)
     if len(set(new_ids)) != len(new_ids):
-        raise Declined("an id is defined twice")
+        raise Invalid("an id is defined twice")
     removed = {rid for ids in edit.removed.values() for rid in ids}
     removed |= _statements_of(conn, edit.removed.get("actors", set()))
     taken = set(new_ids) - removed
     for table in ("events", "actors", "places", "figures", "statements", "sources", "disputes"):
         if _existing(conn, table, taken):
-            raise Declined(f"an id already in {table}")
+            raise Invalid(f"an id already in {table}")
     present = {
         kind: (_existing(conn, kind, _referenced(edit, kind)) - edit.removed.get(kind, set()))
         | {r["id"] for r in edit.added.get(kind, [])}
@@ -205,10 +210,10 @@ def _citations(record: Record) -> list[Record]:
 
 def _check_links(kind: str, record: Record, present: dict[str, set[str]]) -> None:
     if any(cite["source"] not in present["sources"] for cite in _citations(record)):
-        raise Declined(f"{record['id']}: unknown source")
+        raise Invalid(f"{record['id']}: unknown source")
     for link, target in _LINKS.get(kind, ()):
         if any(ref not in present[target] for ref in _refs(record, link)):
-            raise Declined(f"{record['id']}: unknown {target[:-1]}")
+            raise Invalid(f"{record['id']}: unknown {target[:-1]}")
 
 
 def _check_nothing_refers(
@@ -237,7 +242,7 @@ def _check_nothing_refers(
     )
     from_aliases = any(alias_set["id"] in gone for alias_set in alias_sets)
     if from_events or from_words or from_figures or from_aliases:
-        raise Declined("a record that is gone is still named")
+        raise Invalid("a record that is gone is still named")
 
 
 def _statements_of(conn: sqlite3.Connection, actor_ids: set[str]) -> set[str]:
@@ -259,7 +264,7 @@ def _alias_sets(kb: KBFiles) -> list[Record]:
     for file in kb.of_kind("aliases"):
         records = checked_pieces(kb, file, [(1, text_of(file) or "")])
         if records is None:
-            raise Declined("aliases do not validate")
+            raise Invalid("aliases do not validate")
         sets += records
     return sets
 
