@@ -17,8 +17,9 @@ from kzcli.errors import ExitCode, InvalidKB
 from kzcli.index import store
 from kzcli.index.compile import compile_kb
 from kzcli.index.stream import Problem, insert, stream_into
+from kzcli.kb import yamlload
 from kzcli.kb.files import bundled_data_dir, read_kb
-from kzcli.kb.yamlload import load_json_lines, load_yaml
+from kzcli.kb.yamlload import LineDict, load_json_lines
 from test_update import _rows
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -98,14 +99,24 @@ def test_json_lines_read_as_yaml_reads_them_or_not_at_all(records: list[dict[str
     import json
 
     text = "".join(f"- {json.dumps(r, ensure_ascii=False)}\n" for r in records)
-    fast = load_json_lines(text)
+    fast = load_json_lines(text, lined=True)
     if fast is None:
         return
     try:
-        slow = load_yaml(text)
+        slow = yamlload._load(text)  # the YAML reader itself (load_yaml would take the json path too)
     except Exception as exc:  # the YAML loader refuses it: json must not have taken it
         pytest.fail(f"json took text the YAML loader refuses: {exc}")
     assert _typed(fast) == _typed(slow)
+    assert _lines(fast) == _lines(slow)
+
+
+def _lines(value: object) -> object:
+    """Where each mapping of a value stands, and each of its keys, as error messages would say."""
+    if isinstance(value, LineDict):
+        return (value.line, value.key_lines, {key: _lines(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [_lines(item) for item in value]
+    return None
 
 
 def _typed(value: object) -> object:

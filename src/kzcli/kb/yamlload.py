@@ -166,6 +166,9 @@ PARALLEL_THRESHOLD = 8_000_000
 def load_yaml(text: str) -> Any:
     """Parse one YAML document strictly; raise LoadError with a 1-based line."""
     with collector_paused():
+        records = load_json_lines(text, lined=True)
+        if records is not None:
+            return records
         parts = _item_parts(text)
         if parts is not None:
             items = _load_parts(parts, parallel=len(text) >= PARALLEL_THRESHOLD)
@@ -294,7 +297,7 @@ def _refuse(text: str) -> Any:
 _NOT_YAML_PRINTABLE = re.compile(r"[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def load_json_lines(text: str) -> list[dict[str, Any]] | None:
+def load_json_lines(text: str, first_line: int = 1, lined: bool = False) -> list[dict[str, Any]] | None:
     """Items written one JSON object a line ("- {...}"), read as kz's YAML reads them; None if not so written.
 
     Generated layers are often written this way (JSON is YAML), and json reads
@@ -302,22 +305,38 @@ def load_json_lines(text: str) -> list[dict[str, Any]] | None:
     is taken, so every value is one the YAML loader gives too: plain true and
     false (text to kz's YAML), exponents, duplicate keys, tabs, odd escapes and
     characters YAML may not hold raw all send the text to the YAML loader instead.
+    With `lined`, mappings are LineDicts that know their line, as the YAML
+    loader's do (each record, and all of it, is on one line).
     """
     if "true" in text or "false" in text or any(marker in text for marker in _WHOLE_FILE_ONLY):
         return None
     if _NOT_YAML_PRINTABLE.search(text):
         return None
-    lines = [line for line in text.split("\n") if line]
-    if not lines or not all(line.startswith("- {") and line.endswith("}") for line in lines):
+    numbered = [(number, line) for number, line in enumerate(text.split("\n"), first_line) if line]
+    if not numbered or not all(line.startswith("- {") and line.endswith("}") for _, line in numbered):
         return None
-    bodies = [line[2:] for line in lines]
+    bodies = [line[2:] for _, line in numbered]
     try:
         items = json.loads("[" + ",".join(bodies) + "]", parse_float=_yaml_float, parse_constant=_refuse)
     except ValueError:
         return None
     if json.dumps(items, ensure_ascii=False) != "[" + ", ".join(bodies) + "]":
         return None
+    if lined:
+        return [_lined(item, number) for item, (number, _) in zip(items, numbered, strict=True)]
     return list(items)
+
+
+def _lined(value: Any, line: int) -> Any:
+    """`value` with each mapping a LineDict standing on `line`, key by key."""
+    if isinstance(value, dict):
+        mapping = LineDict((key, _lined(item, line)) for key, item in value.items())
+        mapping.line = line
+        mapping.key_lines = dict.fromkeys(value, line)
+        return mapping
+    if isinstance(value, list):
+        return [_lined(item, line) for item in value]
+    return value
 
 
 def item_parts(text: str) -> list[tuple[int, str]]:
