@@ -22,6 +22,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from kzcli.compare import marks as mark_map
@@ -69,38 +70,46 @@ def stream_into(conn: sqlite3.Connection, kb: KBFiles, progress: ProgressFn) -> 
     ctx = context_of(records)
     ordered = small_comparisons(records, ctx)
     ctx.marks = mark_map([c for _, c in ordered])
+    sink = partial(insert, conn)
     taken = _ids_of(records)
     named: dict[str, set[str]] = {}
     for kind in ("places", "actors"):
-        stream = _Stream(kind, kb, check, ctx, taken, named, lambda rows: insert(conn, rows))
+        stream = _Stream(kind, kb, check, ctx, taken, named, sink)
         for unit in _units(stream)[0]:
             stream.unit(unit, progress)
         named[kind] = stream.records
         taken |= stream.ids
     ctx.place_names = _names(conn)
-    events = _Stream("events", kb, check, ctx, taken, named, lambda rows: insert(conn, rows))
-
-    def other_kinds(pause: Callable[[], None]) -> None:
-        """The other kinds' rows, a thousand figures at a time with a `pause` after each (see below)."""
-        rows: Rows = defaultdict(list)
-        source_rows(records["sources"], check.source_folders(), rows)
-        comparison_rows(ordered, rows)
-        rows["scopes"] = scope_rows(records["scopes"])
-        insert(conn, rows)
-        for start in range(0, len(records["figures"]), 1000):
-            rows = defaultdict(list)
-            record_rows({"figures": records["figures"][start : start + 1000]}, ctx, rows)
-            excerpt_rows(rows)
-            insert(conn, rows)
-            pause()
-
-    _stream_events(conn, events, other_kinds, progress)
+    events = _Stream("events", kb, check, ctx, taken, named, sink)
+    _stream_events(conn, events, partial(_small_kinds_rows, conn, check, records, ordered, ctx), progress)
     if not check.references_hold(AnyOf((taken, _EventIds(conn))), named):
         raise Problem
     progress("building the index", 0, 1)
     rows: Rows = defaultdict(list)
     _manifest(kb, check, rows)
     insert(conn, rows)
+
+
+def _small_kinds_rows(
+    conn: sqlite3.Connection,
+    check: StreamingCheck,
+    records: dict[str, list[Record]],
+    ordered: list[tuple[str, Record]],
+    ctx: Context,
+    pause: Callable[[], None],
+) -> None:
+    """The small kinds' rows, a thousand figures at a time with a `pause` after each (_stream_events)."""
+    rows: Rows = defaultdict(list)
+    source_rows(records["sources"], check.source_folders(), rows)
+    comparison_rows(ordered, rows)
+    rows["scopes"] = scope_rows(records["scopes"])
+    insert(conn, rows)
+    for start in range(0, len(records["figures"]), 1000):
+        rows = defaultdict(list)
+        record_rows({"figures": records["figures"][start : start + 1000]}, ctx, rows)
+        excerpt_rows(rows)
+        insert(conn, rows)
+        pause()
 
 
 class _EventIds:
