@@ -44,7 +44,7 @@ from kzcli.index.compile import (
 from kzcli.kb import yamlload
 from kzcli.kb.files import KINDS, KBFiles, ProgressFn, digest, no_progress
 from kzcli.kb.pieces import PIECEWISE, file_key, text_of
-from kzcli.kb.validate import AnyOf, StreamingCheck
+from kzcli.kb.validate import AnyOf, StreamingCheck, cited_sources
 from kzcli.kb.yamlload import (
     LoadError,
     die_with_parent,
@@ -244,22 +244,12 @@ class _Stream:
                 self.ids.add(record_id)
         if self.keep_ids:
             self.records.add(record["id"])
-        if not _cited(record) <= self.sources:
+        if not cited_sources(record) <= self.sources:
             raise Problem
         if self.kind == "events" and not (
             set(record["places"]) <= self.named["places"] and set(record["actors"]) <= self.named["actors"]
         ):
             raise Problem
-
-
-def _cited(record: Record) -> set[str]:
-    """Every source a record cites: itself, its date claims, roles and statements."""
-    parts = [record, *(record.get("roles") or []), *(record.get("statements") or [])]
-    return {
-        cite["source"]
-        for part in parts
-        for cite in [*(part.get("citations") or []), *(part.get("date_claims") or [])]
-    }
 
 
 def _units(stream: _Stream) -> tuple[list[Unit], list[Unit]]:

@@ -40,7 +40,7 @@ from kzcli.index.compile import (
 from kzcli.index.store import counts_of, longest_event_days, own_entries
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of, text_of
-from kzcli.kb.validate import checked_pieces
+from kzcli.kb.validate import checked_pieces, cited_sources
 
 Record = dict[str, Any]
 
@@ -190,7 +190,7 @@ def _referenced(edit: Edit, kind: str) -> set[str]:
     for record_kind, records in edit.added.items():
         for record in records:
             if kind == "sources":
-                named |= {cite["source"] for cite in _citations(record)}
+                named |= cited_sources(record)
             for link, target in _LINKS.get(record_kind, ()):
                 if target == kind:
                     named |= set(_refs(record, link))
@@ -203,13 +203,8 @@ def _refs(record: Record, link: str) -> list[str]:
     return list(value) if isinstance(value, list) else [] if value is None else [value]
 
 
-def _citations(record: Record) -> list[Record]:
-    parts = [record, *(record.get("roles") or []), *(record.get("statements") or [])]
-    return [c for part in parts for c in [*(part.get("citations") or []), *(part.get("date_claims") or [])]]
-
-
 def _check_links(kind: str, record: Record, present: dict[str, set[str]]) -> None:
-    if any(cite["source"] not in present["sources"] for cite in _citations(record)):
+    if not cited_sources(record) <= present["sources"]:
         raise Invalid(f"{record['id']}: unknown source")
     for link, target in _LINKS.get(kind, ()):
         if any(ref not in present[target] for ref in _refs(record, link)):

@@ -178,6 +178,11 @@ def _citations(record: dict[str, Any]) -> Iterator[tuple[tuple[int | str, ...], 
                 yield (part, i, "citations", j), cite
 
 
+def cited_sources(record: dict[str, Any]) -> set[str]:
+    """Every source a record cites: itself, its date claims or claims, its roles and statements."""
+    return {cite["source"] for _, cite in _citations(record)}
+
+
 def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(map(str, loc))
 
