@@ -112,28 +112,27 @@ def _edit_of(conn: sqlite3.Connection, kb: KBFiles) -> Edit:
 def _diff_file(conn: sqlite3.Connection, kb: KBFiles, key: str, file: KBFile | None, edit: Edit) -> None:
     """Match the file's pieces now against its pieces before, by hash; parse the ones that are new."""
     kept: dict[str, list[list[str]]] = defaultdict(list)
-    kind = ""
     for hash_, ids in conn.execute("SELECT hash, record_ids FROM pieces WHERE file = ?", (key,)):
         kept[hash_].append(json.loads(ids))
     if file is None:
         edit.files[key] = None
     else:
-        kind = file.kind
-        pieces = pieces_of(file) if text_of(file) is not None else []
-        if not pieces:
+        if text_of(file) is None:
             raise Invalid(f"{key}: not UTF-8")
         rows = []
-        for piece in pieces:
+        for piece in pieces_of(file):
             if kept[piece.digest]:
                 ids = kept[piece.digest].pop()
             else:
                 records = checked_pieces(kb, file, [(piece.line, piece.text)])
-                if records is None or len(records) != 1:
-                    raise Invalid(f"{key}:{piece.line}: a piece that is not one valid record")
-                edit.added[kind].append(records[0])
+                if records is None:
+                    raise Invalid(f"{key}:{piece.line}: not a valid record")
+                if len(records) != 1:  # a file that is not simply a list of records: one piece
+                    raise Declined(f"{key}: compiled whole")
+                edit.added[file.kind].append(records[0])
                 ids = [records[0]["id"]]
             rows.append((key, piece.digest, json.dumps(ids)))
-        edit.files[key] = (kind, file.digest, rows)
+        edit.files[key] = (file.kind, file.digest, rows)
     gone = [record_id for lists in kept.values() for ids in lists for record_id in ids]
     if gone:
         before_kind = conn.execute("SELECT kind FROM kb_files WHERE file = ?", (key,)).fetchone()[0]
