@@ -238,3 +238,42 @@ def test_the_rules_are_written_once_where_a_user_reads_them(kz) -> None:
     for name, _rule, example in compare.RULES:
         assert f"  {name}: " in text
         assert example in text
+
+
+def _by_source_inputs(folder: Path = COMPARE_KB) -> tuple[list[dict], dict, dict[str, str], dict[str, dict]]:
+    """Every figure of a KB, its scopes, source keys and the compiler's stored comparisons."""
+    from kzcli.ask import lookups
+    from kzcli.index import store
+    from kzcli.show.views import source_keys
+
+    conn = store.open_index([folder])
+    figures = lookups.figures(conn, lookups.metrics(conn))
+    keys = source_keys(lookups.source_docs(conn))
+    return figures, lookups.scopes(conn), keys, lookups.figure_comparisons(conn)
+
+
+@pytest.mark.parametrize("which", ["compare", "bundled"])
+def test_the_by_source_rows_read_the_stored_verdicts_without_changing_a_word(which: str) -> None:
+    """Rows take the compiler's verdicts where the claims match: the matrix is the one judged afresh."""
+    from kzcli.ask import summaries
+    from kzcli.kb.files import bundled_data_dir
+
+    figures, scopes, keys, stored = _by_source_inputs(
+        COMPARE_KB if which == "compare" else bundled_data_dir()
+    )
+    assert stored
+    assert summaries.by_source(figures, scopes, keys, stored) == summaries.by_source(figures, scopes, keys)
+
+
+def test_a_stored_verdict_serves_only_the_very_same_claims() -> None:
+    """A stored comparison is used for its question while the claims match, and not once one is missing."""
+    from kzcli.ask import summaries
+
+    figures, scopes, keys, stored = _by_source_inputs()
+    marked = {key: dict(doc, explanation="from the index") for key, doc in stored.items()}
+    rows = summaries.by_source(figures, scopes, keys, marked)
+    assert any(row["explanation"] == "from the index" for row in rows)
+    question = next(row["row"] for row in rows if row["explanation"] == "from the index")
+    one_less = [f for f in figures if f["id"] != stored[question]["records"][0]]
+    again = {row["row"]: row for row in summaries.by_source(one_less, scopes, keys, marked)}
+    assert question not in again or again[question]["explanation"] != "from the index"

@@ -134,6 +134,11 @@ def metrics(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT DISTINCT metric FROM figures ORDER BY metric")]
 
 
+def figure_comparisons(conn: sqlite3.Connection) -> dict[str, Record]:
+    """The compiler's comparisons of figures, by question (metric, scope and place)."""
+    return {doc["id"]: doc for doc in _docs(conn, "SELECT doc FROM disputes WHERE kind = 'figure'")}
+
+
 def figures(conn: sqlite3.Connection, metrics: list[str]) -> list[Record]:
     """Every figure for the given metrics, grouped by metric and scope."""
     marks = ",".join("?" * len(metrics))

@@ -38,14 +38,19 @@ def cited_sources(record: Record) -> list[str]:
 
 
 def by_source(
-    figures: list[Record], scopes: dict[str, Record], keys: dict[str, str] | None = None
+    figures: list[Record],
+    scopes: dict[str, Record],
+    keys: dict[str, str] | None = None,
+    stored: dict[str, Record] | None = None,
 ) -> list[Record]:
     """One row per question (metric, scope, place), each source's claims side by side.
 
     A row's `cells` maps a source id to its claims, a sum derived from the source's
     parts included (marked `derived`). The verdict and its explanation come from
     the comparison module; `part_of` names the row of the whole a part belongs to,
-    and parts follow their whole.
+    and parts follow their whole. A row whose claims the compiler compared as they
+    stand takes its stored verdict (`stored`, by question) rather than judging
+    every pair of claims again.
     """
     slots = compare.slot_claims(figures, scopes, keys)
     matrix = []
@@ -56,7 +61,8 @@ def by_source(
                 {name: claim[name] for name in ("source", *CLAIM_FIELDS, "citations")}
             )
         whole = compare.whole_slot(claims[0], scopes)
-        verdict, why = _row_verdict(claims, compare.within_whole(claims, slots.get(whole or "", []), scopes))
+        within = compare.within_whole(claims, slots.get(whole or "", []), scopes)
+        verdict, why = _row_verdict(claims, within, (stored or {}).get(key))
         matrix.append(
             {
                 "row": key,
@@ -75,7 +81,7 @@ def by_source(
 
 
 def _row_verdict(
-    claims: list[Record], within: tuple[str, str, list[Record]] | None
+    claims: list[Record], within: tuple[str, str, list[Record]] | None, stored: Record | None = None
 ) -> tuple[str | None, str | None]:
     """A row's verdict: its sources against each other, and (for a part) against its whole.
 
@@ -86,10 +92,22 @@ def _row_verdict(
         return None, None
     if single and within is not None:
         return within[0], within[1]
-    verdict, why = compare.judge_figures(claims)
+    verdict, why = _judged(claims, stored)
     if within is None:
         return verdict, why
     return compare.worst([verdict, within[0]]), f"{why}; {within[1]}"
+
+
+def _judged(claims: list[Record], stored: Record | None) -> tuple[str, str]:
+    """The verdict on these claims: the compiler's if it compared the very same claims, else judged now."""
+    if stored is not None and _sides(stored["claims"]) == _sides(claims):
+        return stored["verdict"], stored["explanation"]
+    return compare.judge_figures(claims)
+
+
+def _sides(claims: list[Record]) -> list[tuple[Any, ...]]:
+    """What makes claims the same claims: figure (or the parts of a sum), source, value and date, in order."""
+    return [(c["figure"], tuple(c["derived_from"]), c["source"], c["value"], c["as_of"]) for c in claims]
 
 
 def _parts_after_wholes(matrix: list[Record]) -> list[Record]:

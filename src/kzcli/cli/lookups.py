@@ -283,7 +283,8 @@ def _figures_view(
         ),
     }
     sources = queries.source_docs(state.conn)
-    matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources))
+    stored = queries.figure_comparisons(state.conn)
+    matrix = research.by_source(rows, queries.scopes(state.conn), views.source_keys(sources), stored)
     if shape == "chart":
         _no_evidence_in_charts(evidence)
         return charts.figures_view(matrix, sources, names["actor"], *_chart_style(state.env))
