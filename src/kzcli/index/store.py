@@ -354,6 +354,13 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, fill: Fill) -> None:
     conn.commit()
 
 
+def insert_rows(conn: sqlite3.Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    """Each table's rows, in one executemany per table."""
+    for table, values in rows.items():
+        if values:
+            conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+
+
 def own_entries(conn: sqlite3.Connection, after: int = 0) -> None:
     """Record the owner of each search entry past rowid `after` (all of them, by default)."""
     conn.execute(

@@ -41,6 +41,7 @@ from kzcli.index.compile import (
     small_comparisons,
     source_rows,
 )
+from kzcli.index.store import insert_rows
 from kzcli.kb import yamlload
 from kzcli.kb.files import KINDS, KBFiles, ProgressFn, digest, no_progress
 from kzcli.kb.pieces import PIECEWISE, file_key, text_of
@@ -130,9 +131,7 @@ def _names(conn: sqlite3.Connection) -> dict[str, str]:
 def insert(conn: sqlite3.Connection, rows: Rows) -> None:
     """Each table's rows, in one executemany per table; a key taken twice is a Problem (a twin id)."""
     try:
-        for table, values in rows.items():
-            if values:
-                conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+        insert_rows(conn, rows)
     except sqlite3.IntegrityError:
         raise Problem from None
 

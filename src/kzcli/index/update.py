@@ -31,13 +31,13 @@ from kzcli.index.compile import (
     Context,
     Rows,
     comparison_rows,
+    context_of,
     dated_comparisons,
     excerpt_rows,
-    extra_aliases,
     figure_comparisons_ordered,
     record_rows,
 )
-from kzcli.index.store import counts_of, longest_event_days, own_entries
+from kzcli.index.store import counts_of, insert_rows, longest_event_days, own_entries
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of, text_of
 from kzcli.kb.validate import checked_pieces, cited_sources
@@ -76,11 +76,13 @@ def apply_edit(conn: sqlite3.Connection, kb: KBFiles) -> None:
     """Update the index open in `conn` (a writable copy) to `kb`, in one transaction; or raise Declined."""
     edit = _edit_of(conn, kb)
     alias_sets = _alias_sets(kb)
+    figures = _figure_docs(conn)
     ctx = _context(conn, alias_sets, edit)
-    _check_references(conn, alias_sets, edit)
+    _check_references(conn, alias_sets, figures, edit)
+    refresh = _refresh_figures(figures, edit)
     with conn:
-        _delete_rows(conn, edit)
-        _insert_rows(conn, edit, ctx)
+        _delete_rows(conn, edit, refresh)
+        _insert_rows(conn, edit, ctx, refresh)
         _write_manifest(conn, edit)
         _write_meta(conn, kb)
 
@@ -161,7 +163,9 @@ def _new_ids(edit: Edit) -> list[str]:
     return ids
 
 
-def _check_references(conn: sqlite3.Connection, alias_sets: list[Record], edit: Edit) -> None:
+def _check_references(
+    conn: sqlite3.Connection, alias_sets: list[Record], figures: list[Record], edit: Edit
+) -> None:
     """Ids stay unique, every reference resolves, and nothing refers to a record that is gone."""
     new_ids = _new_ids(edit)
     if len(set(new_ids)) != len(new_ids):
@@ -180,7 +184,7 @@ def _check_references(conn: sqlite3.Connection, alias_sets: list[Record], edit: 
     for kind, records in edit.added.items():
         for record in records:
             _check_links(kind, record, present)
-    _check_nothing_refers(conn, alias_sets, edit, removed - set(new_ids))
+    _check_nothing_refers(conn, alias_sets, figures, edit, removed - set(new_ids))
 
 
 def _referenced(edit: Edit, kind: str) -> set[str]:
@@ -211,7 +215,7 @@ def _check_links(kind: str, record: Record, present: dict[str, set[str]]) -> Non
 
 
 def _check_nothing_refers(
-    conn: sqlite3.Connection, alias_sets: list[Record], edit: Edit, gone: set[str]
+    conn: sqlite3.Connection, alias_sets: list[Record], figures: list[Record], edit: Edit, gone: set[str]
 ) -> None:
     """No event, figure, comparison, slip or alias set that stays names a record that is gone."""
     if not gone:
@@ -232,7 +236,7 @@ def _check_nothing_refers(
     figures_gone = edit.removed.get("figures", set())
     from_figures = any(
         doc["id"] not in figures_gone and ({doc.get("place"), doc.get("attributed_to")} & gone)
-        for doc in _figure_docs(conn)
+        for doc in figures
     )
     from_aliases = any(alias_set["id"] in gone for alias_set in alias_sets)
     if from_events or from_words or from_figures or from_aliases:
@@ -265,24 +269,22 @@ def _alias_sets(kb: KBFiles) -> list[Record]:
 
 def _context(conn: sqlite3.Connection, alias_sets: list[Record], edit: Edit) -> Context:
     """The context of the KB after the edit, read from the index (sources and scopes are unchanged)."""
-    sources = [json.loads(doc) for (doc,) in conn.execute("SELECT doc FROM sources ORDER BY ord")]
-    places = dict(conn.execute("SELECT id, name FROM places").fetchall())
-    for record_id in edit.removed.get("places", set()):
-        places.pop(record_id, None)
-    places |= {p["id"]: p["name"] for p in edit.added.get("places", [])}
-    return Context(
-        source_order={s["id"]: i for i, s in enumerate(sources)},
-        source_keys={s["id"]: s.get("key") or s["id"] for s in sources},
-        scopes={s["id"]: s for s in (json.loads(doc) for (doc,) in conn.execute("SELECT doc FROM scopes"))},
-        extra_aliases=extra_aliases(alias_sets),
-        place_names=places,
+    places = [{"id": rid, "name": name} for rid, name in conn.execute("SELECT id, name FROM places")]
+    gone = edit.removed.get("places", set())
+    return context_of(
+        {
+            "sources": [json.loads(doc) for (doc,) in conn.execute("SELECT doc FROM sources ORDER BY ord")],
+            "scopes": [json.loads(doc) for (doc,) in conn.execute("SELECT doc FROM scopes")],
+            "aliases": alias_sets,
+            "places": [p for p in places if p["id"] not in gone] + edit.added.get("places", []),
+        }
     )
 
 
 # --- the update itself --------------------------------------------------------------------------
 
 
-def _refresh_figures(conn: sqlite3.Connection, edit: Edit) -> bool:
+def _refresh_figures(figures: list[Record], edit: Edit) -> bool:
     """Whether every figure is done again: figures are compared with each other, and name places.
 
     A change to figures or places takes every figure's rows and comparisons anew
@@ -296,15 +298,14 @@ def _refresh_figures(conn: sqlite3.Connection, edit: Edit) -> bool:
     ):
         return False
     new_ids = {f["id"] for f in edit.added.get("figures", [])}
-    kept = [doc for doc in _figure_docs(conn) if doc["id"] not in edit.removed["figures"] | new_ids]
+    kept = [doc for doc in figures if doc["id"] not in edit.removed["figures"] | new_ids]
     edit.removed["figures"] |= {doc["id"] for doc in kept}
     edit.added["figures"] = kept + edit.added.get("figures", [])
     return True
 
 
-def _delete_rows(conn: sqlite3.Connection, edit: Edit) -> None:
+def _delete_rows(conn: sqlite3.Connection, edit: Edit, refresh: bool) -> None:
     """Every row of the records that are gone or changed, and of the comparisons to recompute."""
-    refresh = _refresh_figures(conn, edit)
     records = {rid for ids in edit.removed.values() for rid in ids}
     statements = _statements_of(conn, edit.removed.get("actors", set()))
     conn.execute("CREATE TEMP TABLE gone(id TEXT PRIMARY KEY)")
@@ -340,10 +341,10 @@ def _delete_entries(conn: sqlite3.Connection, which: str) -> None:
     conn.execute(f"DELETE FROM entry_owners WHERE {which} AND record_id IN (SELECT id FROM temp.gone)")
 
 
-def _insert_rows(conn: sqlite3.Connection, edit: Edit, ctx: Context) -> None:
+def _insert_rows(conn: sqlite3.Connection, edit: Edit, ctx: Context, refresh: bool) -> None:
     """Rows for the new records and the recomputed comparisons, marks included."""
     ordered = dated_comparisons(edit.added.get("events", []), ctx.source_keys)
-    if "figures" in edit.added:
+    if refresh:
         ordered += figure_comparisons_ordered(edit.added["figures"], ctx)
     in_words = [
         json.loads(doc)
@@ -358,9 +359,7 @@ def _insert_rows(conn: sqlite3.Connection, edit: Edit, ctx: Context) -> None:
     excerpt_rows(rows)
     # New entries take rowids past the last one left: those are the ones to own.
     last_entry = conn.execute("SELECT max(rowid) FROM search").fetchone()[0] or 0
-    for table, values in rows.items():
-        if values:
-            conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
+    insert_rows(conn, rows)
     own_entries(conn, last_entry)
 
 

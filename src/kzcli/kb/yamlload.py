@@ -308,6 +308,8 @@ def load_json_lines(text: str, first_line: int = 1, lined: bool = False) -> list
     With `lined`, mappings are LineDicts that know their line, as the YAML
     loader's do (each record, and all of it, is on one line).
     """
+    if not text.lstrip("\n").startswith("- {"):  # block YAML: leave it before scanning the text
+        return None
     if "true" in text or "false" in text or any(marker in text for marker in _WHOLE_FILE_ONLY):
         return None
     if _NOT_YAML_PRINTABLE.search(text):
