@@ -212,8 +212,8 @@ MAX_SEARCH_WORDS = 64
 
 # bm25 is computed for every row a query ranks. A word found in most of a very
 # large KB would make one search rank all of it, so past this many matches only
-# the first ones in index order (sources, actors, places, events, figures,
-# statements, then excerpts) are ranked.
+# the first ones in rowid order are ranked: records before excerpts, and within a
+# kind an order that the entries' text decides, however the index was built.
 RANKED_AT_MOST = 10_000
 
 

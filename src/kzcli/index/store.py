@@ -340,7 +340,6 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, fill: Fill) -> None:
     """The tables, their rows (from `fill`), then the indexes and the metadata, in one transaction."""
     conn.executescript(_SCHEMA)
     fill(conn)
-    own_entries(conn)
     conn.executescript(_INDEXES)
     meta = {
         "counts": json.dumps(counts_of(conn)),
@@ -355,17 +354,55 @@ def _fill(conn: sqlite3.Connection, kb: KBFiles, fill: Fill) -> None:
 
 
 def insert_rows(conn: sqlite3.Connection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-    """Each table's rows, in one executemany per table."""
+    """Each table's rows, in one executemany per table; search entries with their own rowids."""
     for table, values in rows.items():
-        if values:
+        if table == "search":
+            _insert_entries(conn, values)
+        elif values:
             conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
 
 
-def own_entries(conn: sqlite3.Connection, after: int = 0) -> None:
-    """Record the owner of each search entry past rowid `after` (all of them, by default)."""
-    conn.execute(
-        "INSERT INTO entry_owners SELECT kind, record_id, rowid FROM search WHERE rowid > ?", (after,)
-    )
+# A search that matches too many entries ranks those with the lowest rowids (ask/lookups.py), so an
+# entry's rowid is a function of the entry alone: its kind's place here, then a hash of its text.
+# Any build order, a worker's batches or an update then leave the same rowids as a full build.
+ENTRY_KINDS = ("place", "actor", "source", "dispute", "figure", "event", "statement", "note", "excerpt")
+_HASH_BITS = 58
+
+
+def entry_rowid(entry: tuple[Any, ...]) -> int:
+    """The rowid of a search entry (kind, record_id, label, body): its kind's rank, then its hash."""
+    digest = hashlib.blake2b("\x1f".join(map(str, entry)).encode(), digest_size=8).digest()
+    return ENTRY_KINDS.index(entry[0]) << _HASH_BITS | int.from_bytes(digest, "big") >> (64 - _HASH_BITS)
+
+
+def _insert_entries(conn: sqlite3.Connection, entries: list[tuple[Any, ...]]) -> None:
+    """Entries in rowid order (FTS5 flushes its buffer on any rowid lower than the last), and their owners."""
+    keyed = sorted(_free_rowids(conn, sorted((entry_rowid(entry), *entry) for entry in entries)))
+    conn.executemany("INSERT INTO search(rowid, kind, record_id, label, body) VALUES (?, ?, ?, ?, ?)", keyed)
+    owners = ((kind, record_id, rowid) for rowid, kind, record_id, *_ in keyed)
+    conn.executemany("INSERT INTO entry_owners VALUES (?, ?, ?)", owners)
+
+
+def _free_rowids(conn: sqlite3.Connection, keyed: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Two entries with one hash (identical ones, or rarely not): the later takes the next free rowid.
+
+    Checked before inserting: a failed insert rolled back to a savepoint loses FTS5's pending index.
+    """
+    taken: set[int] = set()
+    wanted = [row[0] for row in keyed]
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        taken.update(r for (r,) in conn.execute(f"SELECT rowid FROM search WHERE rowid IN ({marks})", chunk))
+    free = []
+    for rowid, *entry in keyed:
+        while rowid in taken:
+            rowid += 1
+            if conn.execute("SELECT 1 FROM search WHERE rowid = ?", (rowid,)).fetchone():
+                taken.add(rowid)
+        taken.add(rowid)
+        free.append((rowid, *entry))
+    return free
 
 
 def counts_of(conn: sqlite3.Connection) -> dict[str, int]:

@@ -37,7 +37,7 @@ from kzcli.index.compile import (
     figure_comparisons_ordered,
     record_rows,
 )
-from kzcli.index.store import counts_of, insert_rows, longest_event_days, own_entries
+from kzcli.index.store import counts_of, insert_rows, longest_event_days
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of, text_of
 from kzcli.kb.validate import checked_pieces, cited_sources
@@ -357,10 +357,7 @@ def _insert_rows(conn: sqlite3.Connection, edit: Edit, ctx: Context, refresh: bo
     record_rows(edit.added, ctx, rows)
     comparison_rows(ordered, rows)
     excerpt_rows(rows)
-    # New entries take rowids past the last one left: those are the ones to own.
-    last_entry = conn.execute("SELECT max(rowid) FROM search").fetchone()[0] or 0
     insert_rows(conn, rows)
-    own_entries(conn, last_entry)
 
 
 def _write_manifest(conn: sqlite3.Connection, edit: Edit) -> None:
