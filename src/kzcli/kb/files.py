@@ -96,16 +96,38 @@ def kind_of(name: str) -> str:
     return name.split("/", 1)[0]
 
 
-def _split_files(folder: Path, names: set[str]) -> dict[str, Path]:
-    """A kind kept in many files: `events/*.yaml` beside (or instead of) `events.yaml`, in name order."""
+# Editors and file managers leave these beside the files they open (Emacs's `.#x` lock link, macOS's
+# `._x` resource fork, vim's swap, backup copies): they are never the user's knowledge base.
+_LEFTOVER_ENDINGS = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".rej")
+
+
+def is_leftover(name: str) -> bool:
+    """A hidden file or an editor's leftover, which every KB folder ignores."""
+    return name.startswith((".", "#")) or name.endswith(_LEFTOVER_ENDINGS) or name == "4913"
+
+
+def _split_files(folder: Path, names: set[str]) -> tuple[dict[str, Path], list[str]]:
+    """A kind kept in many files: `events/*.yaml` beside (or instead of) `events.yaml`, in name order.
+
+    Two files of one name (`jan.yaml` beside `jan.yml`) and a folder inside a kind's folder are
+    refused, never skipped: either would leave records unread without a word.
+    """
     found: dict[str, Path] = {}
+    problems: list[str] = []
     for kind in KINDS:
         if kind not in names or not (folder / kind).is_dir():
             continue
         for path in sorted((folder / kind).iterdir()):
-            if path.suffix in (".yaml", ".yml"):
-                found[f"{kind}/{path.stem}"] = path
-    return found
+            if is_leftover(path.name):
+                continue
+            if path.is_dir():
+                problems.append(f"{path}:1: a folder inside {kind}/ is not read; move its files up")
+            elif path.suffix in (".yaml", ".yml"):
+                key = f"{kind}/{path.stem}"
+                if key in found:
+                    problems.append(f"{path}:1: {found[key].name} holds the same name; keep one of the two")
+                found[key] = path
+    return found, problems
 
 
 def locate_kb(folder: Path) -> dict[str, Path]:
@@ -120,14 +142,17 @@ def locate_kb(folder: Path) -> dict[str, Path]:
             raise InvalidKB([f"{folder}: knowledge-base folder {reason}"])
         names = set(os.listdir(folder))
         paths = {kind: folder / f"{kind}.yaml" for kind in KINDS if f"{kind}.yaml" in names}
-        paths |= _split_files(folder, names)
+        split, twins = _split_files(folder, names)
+        paths |= split
     except OSError as exc:
         raise InvalidKB([f"{folder}: cannot read folder ({exc.strerror})"]) from None
     expected = ", ".join(k + ".yaml" for k in KINDS)
-    problems = [
+    problems = twins + [
         f"{folder / name}:1: unknown knowledge-base file; expected {expected} (or KIND/*.yaml)"
         for name in sorted(names)
-        if name.endswith((".yaml", ".yml")) and name.removesuffix(".yaml") not in KINDS
+        if name.endswith((".yaml", ".yml"))
+        and name.removesuffix(".yaml") not in KINDS
+        and not is_leftover(name)
     ]
     for name, path in list(paths.items()):
         try:
