@@ -119,6 +119,17 @@ def inert(text: str, keep: str = "") -> str:
     return "".join(_escape_char(ch) if ch not in keep and _is_unsafe(ch) else ch for ch in text)
 
 
+# Completion output is read back by the shell (zsh's _arguments evaluates it): keep only characters
+# that no shell's quoting gives a meaning to.
+_SHELL_SAFE_PUNCTUATION = frozenset(" .,-_/()%+")
+
+
+def shell_safe(text: str, limit: int = 80) -> str:
+    """`text` for a completion value or label: letters, digits and plain punctuation, one line, short."""
+    kept = "".join(ch if ch.isalnum() or ch in _SHELL_SAFE_PUNCTUATION else " " for ch in text)
+    return " ".join(kept.split())[:limit]
+
+
 def wrap_words(text: str, width: int, indent: str = "", hang: str | None = None, tail: str = "") -> list[str]:
     """`text` wrapped at spaces into lines of at most `width` (a longer word gets a line of its own).
 

@@ -30,7 +30,7 @@ from kzcli.show import charts, views
 from kzcli.show.environment import Environment
 from kzcli.show.render import build_progress, render
 from kzcli.show.views import Format, View
-from kzcli.textnorm import inert
+from kzcli.textnorm import inert, shell_safe
 
 app = typer.Typer(
     name="kz",
@@ -92,7 +92,8 @@ def _state(ctx: typer.Context) -> State:
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """Every message to stderr, made inert: a layer's ids and file names may hold terminal escapes."""
+    print(inert(message, keep="\n"), file=sys.stderr, flush=True)
 
 
 def _warn(message: str) -> None:
@@ -197,7 +198,10 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]
             params = ctx.find_root().params
             data_dir, layers = params.get("data_dir"), params.get("layers") or []
             state = State(Path(data_dir) if data_dir else None, False, _user_layers(layers))
-            return queries.completions(state.conn, kind, incomplete)
+            found = queries.completions(state.conn, kind, incomplete)
+            return [
+                (value, shell_safe(label)) for value, label in found if shell_safe(value, len(value)) == value
+            ]
         except (KzError, sqlite3.Error, OSError):
             return []
 
