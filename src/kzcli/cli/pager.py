@@ -14,7 +14,11 @@ import shutil
 import signal
 import sys
 
+from kzcli.textnorm import inert
+
 DEFAULT_PAGER = "less"
+# The shell's own codes for a command it found but could not run (126) or did not find (127).
+_COULD_NOT_START = (126, 127)
 
 
 def pager_command(no_pager: bool) -> str | None:
@@ -54,3 +58,6 @@ def show(text: str, pager: str | None, height: int) -> None:
         process.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if process.returncode in _COULD_NOT_START:  # as git does: the answer is never lost with the pager
+        print(f"kz: warning: pager {inert(pager)!r} could not start; printing directly", file=sys.stderr)
+        sys.stdout.write(text)

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kzcli.atomic import TEMP_PREFIX, abandoned_temp, owned_by_user
+from kzcli.errors import OutputError
 
 INDEX_PREFIX = "kz-index-"
 STAMP_PREFIX = "kz-stamp-"
@@ -233,7 +234,14 @@ def prune(folder: Path, keep: Path | None = None) -> list[Path]:
 def clear(folder: Path) -> list[Path]:
     """Remove every kz file of this user in the folder, except temporaries a live kz is writing."""
     live = [p for p in kz_files(folder) if p.name.startswith(TEMP_PREFIX) and not abandoned_temp(p)]
-    return [p for p in kz_files(folder) if p not in live and owned_by_user(p) and _remove(p)]
+    wanted = [p for p in kz_files(folder) if p not in live and owned_by_user(p)]
+    removed = [p for p in wanted if _remove(p)]
+    stuck = [p for p in wanted if p not in removed]
+    if stuck:  # saying nothing would leave a user trusting a cache that is still there
+        raise OutputError(
+            f"could not remove {len(stuck)} of kz's files from {folder} (first: {stuck[0].name})"
+        )
+    return removed
 
 
 def describe(folder: Path | None) -> dict[str, Any]:
