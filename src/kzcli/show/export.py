@@ -54,9 +54,13 @@ def to_sqlite(
         raise BadUsage("will not write a binary SQLite database to a terminal; redirect or use -o FILE")
     from kzcli.show import dataset  # only an SQLite export builds one
 
-    if metadata is not None and not force and metadata.is_file():
-        # Refused before anything is written: never a new database without the metadata asked for.
-        raise BadUsage(f"{metadata} already exists; choose a new file or pass --force to overwrite it")
+    # Every refusal before anything is written: never a database without the metadata asked for.
+    if output != STDOUT:
+        check_target(output, force=force)
+    if metadata is not None:
+        check_target(metadata, force=force)
+        if output != STDOUT and _same_file(output, metadata):
+            raise BadUsage(f"--metadata {metadata} is the same file as --output; give it a name of its own")
     kb = queries.export(conn, _kb_summary(conn))
     data = dataset.build(kb)
     if output == STDOUT:
@@ -73,13 +77,33 @@ def to_sqlite(
         write_output(metadata, about.encode("utf-8"), force=force, binary=False)
 
 
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file: the same resolved path, or the same inode if both exist."""
+    if os.path.realpath(one) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
 def write_output(path: Path, data: bytes, *, force: bool, binary: bool) -> None:
     """Put `data` at `path` by the rules in this module's docstring; refusals are BadUsage."""
-    try:
-        os.lstat(path)
-    except FileNotFoundError:
+    info = check_target(path, force=force)
+    if info is None:
         _create(path, data)
-        return
+    elif stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
+        _write_into(path, data, binary)
+    else:
+        _overwrite(Path(os.path.realpath(path)), data, info)
+
+
+def check_target(path: Path, *, force: bool) -> os.stat_result | None:
+    """Refuse a target kz must not write, before anything is written; its stat, or None if new."""
+    try:
+        link = os.lstat(path)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         raise BadUsage(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -91,13 +115,21 @@ def write_output(path: Path, data: bytes, *, force: bool, binary: bool) -> None:
     if stat.S_ISDIR(info.st_mode):
         raise BadUsage(f"{path} is a folder; give a file name")
     if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
-        _write_into(path, data, binary)
-    elif not stat.S_ISREG(info.st_mode):
+        return info
+    if not stat.S_ISREG(info.st_mode):
         raise BadUsage(f"{path} is not a regular file, FIFO or character device; kz will not write to it")
-    elif not force:
+    if not force:
         raise BadUsage(f"{path} already exists; choose a new file or pass --force to overwrite it")
-    else:
-        _overwrite(Path(os.path.realpath(path)), data, info)
+    if stat.S_ISLNK(link.st_mode) and not _trusted_link(path, link):
+        raise BadUsage(f"{path} is a link another user could have planted; --force will not follow it")
+    return info
+
+
+def _trusted_link(path: Path, link: os.stat_result) -> bool:
+    """A link --force may follow: the user's own, in a folder no one else can write."""
+    folder = os.stat(path.parent if str(path.parent) else Path("."))
+    others_write = folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return link.st_uid == os.geteuid() and folder.st_uid == os.geteuid() and not others_write
 
 
 def _write_all(fd: int, data: bytes) -> None:
