@@ -146,3 +146,35 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+BUNDLED_SOURCES = (
+    "paris-globalist",
+    "chaos-and-crackdown",
+    "mcgill-kazakh-protests",
+    "turbulent-week-analysis",
+    "ecfr-five-days",
+)
+
+
+def one_question(claims: int, out: Path) -> None:
+    """A layer (for --with) of `claims` death figures of the unrest, all on one question: deaths in total."""
+    rng = random.Random(claims)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = [
+        {
+            "id": f"deaths-claim-{i}",
+            "era": "unrest",
+            "metric": "deaths",
+            "value": rng.randint(100, 300),
+            "qualifier": rng.choice(QUALIFIERS),
+            "unit": "people",
+            "scope": "total",
+            "as_of": f"2022-01-{rng.randint(6, 31):02d}",
+            "citations": [
+                {"source": rng.choice(BUNDLED_SOURCES), "paragraph": 1, "excerpt": "people were killed"}
+            ],
+        }
+        for i in range(claims)
+    ]
+    _write(out / "figures.yaml", figures)

@@ -111,8 +111,8 @@ def test_a_series_that_rises_is_a_difference_not_a_contradiction() -> None:
     assert found["verdict"] == "differs"
 
 
-def test_a_verdict_on_many_claims_names_the_worst_pairs_and_counts_the_rest() -> None:
-    """Forty claims make hundreds of pairs: the explanation keeps the worst few and says how many more."""
+def test_a_verdict_on_many_claims_names_the_worst_pairs_and_says_there_are_more() -> None:
+    """Forty claims make hundreds of pairs: the explanation keeps the worst few and says there are more."""
     figures = [_figure(f"f{i}", 100 + 50 * i, None, f"source-{i % 4}") for i in range(40)]
     (found,) = compare.figure_comparisons(figures, {})
     notes = found["explanation"].split("; ")
@@ -120,7 +120,6 @@ def test_a_verdict_on_many_claims_names_the_worst_pairs_and_counts_the_rest() ->
     assert len(notes) == compare.MAX_NOTES + 1
     assert notes[-1].startswith("and ")
     assert notes[-1].endswith(" more pairs of claims")
-    assert int(notes[-1].split()[1]) > 100
 
 
 def _figure(fid: str, value: int, as_of: str | None, source: str) -> dict:
@@ -265,8 +264,8 @@ def test_the_by_source_rows_read_the_stored_verdicts_without_changing_a_word(whi
     assert summaries.by_source(figures, scopes, keys, stored) == summaries.by_source(figures, scopes, keys)
 
 
-def test_a_stored_verdict_serves_only_the_very_same_claims() -> None:
-    """A stored comparison is used for its question while the claims match, and not once one is missing."""
+def test_a_stored_verdict_serves_its_question_whatever_claims_a_view_shows() -> None:
+    """One question, one verdict: a view showing only some of a question's claims shows its stored verdict."""
     from kzcli.ask import summaries
 
     figures, scopes, keys, stored = _by_source_inputs()
@@ -276,4 +275,5 @@ def test_a_stored_verdict_serves_only_the_very_same_claims() -> None:
     question = next(row["row"] for row in rows if row["explanation"] == "from the index")
     one_less = [f for f in figures if f["id"] != stored[question]["records"][0]]
     again = {row["row"]: row for row in summaries.by_source(one_less, scopes, keys, marked)}
-    assert question not in again or again[question]["explanation"] != "from the index"
+    if len({c["source"] for cell in again[question]["cells"].values() for c in cell}) > 1:
+        assert again[question]["explanation"] == "from the index"

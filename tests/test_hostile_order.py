@@ -12,13 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import REPO
+from kzcli import compare
 from kzcli.ask import lookups
+from kzcli.dates import date_range
 from kzcli.index import store, stream
 from kzcli.index.compile import compile_kb
 from kzcli.kb import yamlload
-from kzcli.kb.files import read_kb
+from kzcli.kb.files import bundled_data_dir, read_kb
+from kzcli.show.views import source_keys
 
 sys.path.insert(0, str(REPO / "bench"))
 import synth  # bench/ is not a package: imported by path
@@ -120,3 +125,115 @@ def test_search_after_an_edit_answers_as_a_full_build(
     monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "fresh-cache"))
     assert kz("--data-dir", str(folder), "search", "river treaty", "-f", "json").stdout == answer.stdout
     assert json.loads(answer.stdout)
+
+
+# --- one question, one verdict, at a bounded cost ------------------------------------------------
+
+
+def _all_pairs_judge(claims: list[dict[str, Any]]) -> tuple[str, str]:
+    """The judging as it was: every pair of claims from two sources, all their notes, then the worst."""
+    pairs = [
+        compare._figure_pair(a, b)
+        for i, a in enumerate(claims)
+        for b in claims[i + 1 :]
+        if a["source"] != b["source"]
+    ]
+    if not pairs:
+        return "agrees", "a single source"
+    verdict = compare.worst(p.verdict for p in pairs)
+    notes = [p.note for p in sorted(pairs, key=lambda p: compare._RANK[p.verdict])]
+    series = [n for n in notes if n.startswith(compare._SERIES)]
+    if len(series) > 1:
+        dated_claims = sorted((c for c in claims if c.get("as_of")), key=lambda c: date_range(c["as_of"])[1])
+        notes = [n for n in notes if not n.startswith(compare._SERIES)]
+        notes.append(compare._SERIES + compare._series(dated_claims))
+    return verdict, compare._noted(list(dict.fromkeys(notes)))
+
+
+def _shown(explanation: str) -> tuple[list[str], bool]:
+    """The notes an explanation names, and whether it says more pairs were compared."""
+    notes = explanation.split("; ")
+    more = notes[-1].startswith("and ") and notes[-1].endswith(" more pairs of claims")
+    return (notes[:-1], True) if more else (notes, False)
+
+
+_CLAIM = st.builds(
+    lambda i, metric, value, qualifier, day, source: compare.figure_claim(
+        {
+            "id": f"f{i}",
+            "metric": metric,
+            "value": value,
+            "qualifier": qualifier,
+            "unit": "people",
+            "scope": "total",
+            "as_of": f"2022-01-{day:02d}" if day else None,
+            "citations": [{"source": source, "paragraph": 1, "excerpt": "x"}],
+        }
+    ),
+    st.integers(0, 10**6),
+    st.sampled_from(["deaths", "casualties", "protesters"]),
+    st.integers(1, 40),
+    st.sampled_from(["exact", "about", "over", "nearly", "almost", "at_least", "up_to"]),
+    st.integers(0, 12),
+    st.sampled_from(["s1", "s2", "s3"]),
+)
+
+
+@given(st.lists(_CLAIM, max_size=30))
+def test_the_bounded_judging_says_what_judging_every_pair_says(claims: list[dict[str, Any]]) -> None:
+    """The verdict and the first MAX_NOTES notes are those of every pair judged; a tail stays a tail."""
+    fast_verdict, fast_why = compare.judge_figures(claims)
+    slow_verdict, slow_why = _all_pairs_judge(claims)
+    assert fast_verdict == slow_verdict
+    (fast, fast_more), (slow, slow_more) = _shown(fast_why), _shown(slow_why)
+    assert fast == slow
+    assert fast_more == slow_more
+    if not fast_why.endswith("; and more pairs of claims"):
+        assert fast_why == slow_why
+
+
+@pytest.mark.parametrize("which", ["bundled", "compare"])
+def test_the_stored_comparisons_are_those_of_every_pair_judged(which: str) -> None:
+    """Bundled KB and compare fixtures: every stored figure comparison is what all-pairs judging gives."""
+    folder = bundled_data_dir() if which == "bundled" else REPO / "tests" / "fixtures" / "compare" / "kb"
+    conn = store.open_index([folder])
+    figures = lookups.figures(conn, lookups.metrics(conn))
+    slots = compare.slot_claims(figures, lookups.scopes(conn), source_keys(lookups.source_docs(conn)))
+    stored = lookups.figure_comparisons(conn)
+    judged = [key for key, claims in slots.items() if key in stored]
+    assert judged
+    for key in judged:
+        want = _all_pairs_judge(slots[key])
+        assert (stored[key]["verdict"], stored[key]["explanation"]) == want, key
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of pair judgements, kept in calls[0]."""
+    calls = [0]
+    real = compare._figure_pair
+
+    def counted(a: dict[str, Any], b: dict[str, Any]) -> compare.Pair:
+        calls[0] += 1
+        return real(a, b)
+
+    monkeypatch.setattr(compare, "_figure_pair", counted)
+    return calls
+
+
+@pytest.mark.hostile
+def test_three_thousand_claims_on_one_question_cost_a_bounded_number_of_pairs(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3,000 death figures on one question: the build judges a bounded number of pairs, a view none."""
+    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
+    layer = tmp_path / "layer"
+    synth.one_question(3000, layer)
+    calls = _counted(monkeypatch)
+    built = kz("--with", str(layer), "figures", "deaths", "-f", "json")
+    assert built.code == 0, built.stderr
+    assert calls[0] < 100_000  # every pair would be 3.6 million
+    calls[0] = 0
+    for argv in (["figures", "deaths"], ["figures", "deaths", "--by-source"], ["brief"]):
+        assert kz("--with", str(layer), *argv, "-f", "json").code == 0
+    assert kz("--with", str(layer), "figures", "deaths", "--chart").code == 0
+    assert calls[0] == 0

@@ -278,12 +278,27 @@ def _derived_claim(
 
 
 def judge(claims: list[Record], pair: Callable[[Record, Record], Pair]) -> tuple[str, str]:
-    """A set of claims' verdict (the worst of its pairs from different sources) and its explanation."""
-    pairs = [pair(a, b) for i, a in enumerate(claims) for b in claims[i + 1 :] if a["source"] != b["source"]]
-    if not pairs:
+    """A set of claims' verdict (the worst of its pairs from different sources) and its explanation.
+
+    The explanation names the worst pairs first, each note once, in the order the pairs
+    come (i < j). Once MAX_NOTES distinct contradictions and one note more are found,
+    nothing later can change the verdict or the notes shown, so the rest go unjudged:
+    hundreds of claims that contradict each other cost a few pairs, not all of them.
+    """
+    by_rank: dict[str, dict[str, None]] = {verdict: {} for verdict in _RANK}
+    seen: set[str] = set()
+    judged = False
+    for a, b in _pairs_from_two_sources(claims):
+        judged = True
+        found = pair(a, b)
+        by_rank[found.verdict].setdefault(found.note)
+        seen.add(found.note)
+        if len(by_rank["contradiction"]) >= MAX_NOTES and len(seen) > MAX_NOTES:
+            return "contradiction", _noted(list(by_rank["contradiction"]), more=True)
+    if not judged:
         return "agrees", "a single source"
-    verdict = worst(p.verdict for p in pairs)
-    notes = [p.note for p in sorted(pairs, key=lambda p: _RANK[p.verdict])]
+    verdict = worst(v for v, notes in by_rank.items() if notes)
+    notes = list(dict.fromkeys(n for v in sorted(_RANK, key=_RANK.__getitem__) for n in by_rank[v]))
     series = [n for n in notes if n.startswith(_SERIES)]
     if len(series) > 1:
         # Pair by pair, a series reads twice; said once, it runs through every dated count in order.
@@ -292,13 +307,22 @@ def judge(claims: list[Record], pair: Callable[[Record, Record], Pair]) -> tuple
     return verdict, _noted(list(dict.fromkeys(notes)))
 
 
+def _pairs_from_two_sources(claims: list[Record]) -> Iterable[tuple[Record, Record]]:
+    return ((a, b) for i, a in enumerate(claims) for b in claims[i + 1 :] if a["source"] != b["source"])
+
+
 # An explanation names at most this many pairs, worst first. Hundreds of claims about one
 # question (a generated KB has 600) would otherwise explain one verdict in megabytes.
 MAX_NOTES = 12
 
 
-def _noted(notes: list[str]) -> str:
-    """The notes of a verdict joined, the worst first, with how many more pairs were compared."""
+def _noted(notes: list[str], more: bool = False) -> str:
+    """The notes of a verdict joined, the worst first, with how many more pairs were compared.
+
+    `more`: the judging stopped early, so how many more is not known.
+    """
+    if more:
+        return "; ".join(notes[:MAX_NOTES]) + "; and more pairs of claims"
     if len(notes) <= MAX_NOTES:
         return "; ".join(notes)
     return "; ".join(notes[:MAX_NOTES]) + f"; and {len(notes) - MAX_NOTES} more pairs of claims"

@@ -48,9 +48,10 @@ def by_source(
     A row's `cells` maps a source id to its claims, a sum derived from the source's
     parts included (marked `derived`). The verdict and its explanation come from
     the comparison module; `part_of` names the row of the whole a part belongs to,
-    and parts follow their whole. A row whose claims the compiler compared as they
-    stand takes its stored verdict (`stored`, by question) rather than judging
-    every pair of claims again.
+    and parts follow their whole. Given the compiler's comparisons (`stored`, by
+    question), a row takes its question's stored verdict, even when the view shows
+    only some of its claims: one question has one verdict, and no call judges every
+    pair of a question's claims again.
     """
     slots = compare.slot_claims(figures, scopes, keys)
     matrix = []
@@ -61,7 +62,7 @@ def by_source(
                 {name: claim[name] for name in ("source", *CLAIM_FIELDS, "citations")}
             )
         whole = compare.whole_slot(claims[0], scopes)
-        within = compare.within_whole(claims, slots.get(whole or "", []), scopes)
+        within = _within(key, claims, slots.get(whole or "", []), scopes, stored)
         verdict, why = _row_verdict(claims, within, (stored or {}).get(key))
         matrix.append(
             {
@@ -99,15 +100,25 @@ def _row_verdict(
 
 
 def _judged(claims: list[Record], stored: Record | None) -> tuple[str, str]:
-    """The verdict on these claims: the compiler's if it compared the very same claims, else judged now."""
-    if stored is not None and _sides(stored["claims"]) == _sides(claims):
+    """The verdict on these claims: their question's stored one, else (no index at hand) judged now."""
+    if stored is not None:
         return stored["verdict"], stored["explanation"]
     return compare.judge_figures(claims)
 
 
-def _sides(claims: list[Record]) -> list[tuple[Any, ...]]:
-    """What makes claims the same claims: figure (or the parts of a sum), source, value and date, in order."""
-    return [(c["figure"], tuple(c["derived_from"]), c["source"], c["value"], c["as_of"]) for c in claims]
+def _within(
+    key: str,
+    parts: list[Record],
+    wholes: list[Record],
+    scopes: dict[str, Record],
+    stored: dict[str, Record] | None,
+) -> tuple[str, str, list[Record]] | None:
+    """A part's claims against its whole's: the compiler's stored comparison when there is an index."""
+    if stored is None:
+        return compare.within_whole(parts, wholes, scopes)
+    whole_scope = scopes.get(parts[0]["scope"], {}).get("part_of")
+    found = stored.get(f"{key}-within-{whole_scope}") if whole_scope else None
+    return (found["verdict"], found["explanation"], found["claims"]) if found else None
 
 
 def _parts_after_wholes(matrix: list[Record]) -> list[Record]:
@@ -242,10 +253,16 @@ def key_dates(events: list[Record], count: int) -> list[Record]:
     return [best[day] for day in days]
 
 
-def brief(kb: dict[str, list[Record]], scopes: dict[str, Record], sizes: dict[str, int]) -> Record:
+def brief(
+    kb: dict[str, list[Record]],
+    scopes: dict[str, Record],
+    sizes: dict[str, int],
+    stored: dict[str, Record] | None = None,
+) -> Record:
     """A newcomer's summary of the unrest: the most-cited events, key dates, key actors, headline figures.
 
-    Only records of the unrest count (era); `sizes` caps each section.
+    Only records of the unrest count (era); `sizes` caps each section. The figures'
+    verdicts are their questions' stored ones (`stored`, see by_source).
     """
     core = [e for e in kb["events"] if e["era"] == "unrest"]
     order = {e["id"]: i for i, e in enumerate(kb["events"])}
@@ -259,7 +276,7 @@ def brief(kb: dict[str, list[Record]], scopes: dict[str, Record], sizes: dict[st
         (a for a in kb["actors"] if involvement[a["id"]]), key=lambda a: (-involvement[a["id"]], a["name"])
     )[: sizes["actors"]]
     headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
-    rows = by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]})
+    rows = by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]}, stored)
     # Killed, arrested, deployed, hurt, in that order; a part is shown only when its sources contradict.
     wholes = sorted(
         (r for r in rows if not r["part_of"]),
