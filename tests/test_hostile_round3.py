@@ -136,3 +136,22 @@ def test_force_never_follows_a_link_another_user_planted(kz, tmp_path: Path) -> 
     assert result.code == 2
     assert "--force will not follow it" in result.stderr
     assert private.read_text(encoding="utf-8") == "secret\n"
+
+
+def test_an_id_moved_to_another_kind_is_refused_after_an_edit(kz, mini_kb: Path) -> None:
+    """An actor removed and a place of its id added in one edit: the update refuses it, as a fresh build does."""
+    assert kz("--data-dir", str(mini_kb), "timeline", "-f", "json").code == 0
+    actors = mini_kb / "actors.yaml"
+    text = actors.read_text(encoding="utf-8")
+    actors.write_text(text[text.index("- id: dan-reed") :], encoding="utf-8")
+    places = mini_kb / "places.yaml"
+    eastford = places.read_text(encoding="utf-8")
+    moved = (
+        eastford.split("\n- id:")[0].replace("id: eastford", "id: dana-reyes").replace("Eastford\n", "Dana\n")
+    )
+    places.write_text(
+        eastford + moved.replace("aliases: [East Ford]", "aliases: []") + "\n", encoding="utf-8"
+    )
+    after_edit = kz("--data-dir", str(mini_kb), "timeline", "-f", "json")
+    assert after_edit.code == 3, after_edit.stdout
+    assert "unknown actor 'dana-reyes'" in after_edit.stderr

@@ -171,7 +171,8 @@ def _check_references(
     if len(set(new_ids)) != len(new_ids):
         raise Invalid("an id is defined twice")
     removed = {rid for ids in edit.removed.values() for rid in ids}
-    removed |= _statements_of(conn, edit.removed.get("actors", set()))
+    statements_gone = _statements_of(conn, edit.removed.get("actors", set()))
+    removed |= statements_gone
     taken = set(new_ids) - removed
     for table in ("events", "actors", "places", "figures", "statements", "sources", "disputes"):
         if _existing(conn, table, taken):
@@ -184,7 +185,21 @@ def _check_references(
     for kind, records in edit.added.items():
         for record in records:
             _check_links(kind, record, present)
-    _check_nothing_refers(conn, alias_sets, figures, edit, removed - set(new_ids))
+    _check_nothing_refers(conn, alias_sets, figures, edit, removed - _back_in_kind(edit, statements_gone))
+
+
+def _back_in_kind(edit: Edit, statements_gone: set[str]) -> set[str]:
+    """The removed ids that the edit adds again as the same kind: only those are not gone.
+
+    An id that moves to another kind (an actor removed, a place of that id added) is gone for
+    every reference that names it as its old kind.
+    """
+    back = {
+        s["id"] for r in edit.added.get("actors", []) for s in r.get("statements") or []
+    } & statements_gone
+    for kind, records in edit.added.items():
+        back |= {r["id"] for r in records} & edit.removed.get(kind, set())
+    return back
 
 
 def _referenced(edit: Edit, kind: str) -> set[str]:
