@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,7 +141,7 @@ def test_force_never_follows_a_link_another_user_planted(kz, tmp_path: Path) -> 
 
 
 def test_an_id_moved_to_another_kind_is_refused_after_an_edit(kz, mini_kb: Path) -> None:
-    """An actor removed and a place of its id added in one edit: the update refuses it, as a fresh build does."""
+    """An actor removed and a place of its id added in one edit: refused after the edit, as in a full build."""
     assert kz("--data-dir", str(mini_kb), "timeline", "-f", "json").code == 0
     actors = mini_kb / "actors.yaml"
     text = actors.read_text(encoding="utf-8")
@@ -155,3 +157,35 @@ def test_an_id_moved_to_another_kind_is_refused_after_an_edit(kz, mini_kb: Path)
     after_edit = kz("--data-dir", str(mini_kb), "timeline", "-f", "json")
     assert after_edit.code == 3, after_edit.stdout
     assert "unknown actor 'dana-reyes'" in after_edit.stderr
+
+
+def test_a_reader_thread_that_runs_out_of_memory_reaches_the_main_thread() -> None:
+    """A MemoryError while the pipe's reader unpickles a batch is handed on, never a wait forever."""
+    from kzcli.index import stream
+
+    class Starved:
+        def recv(self) -> object:
+            raise MemoryError
+
+    inbox = stream._Inbox(Starved())
+    message = inbox.next()
+    assert message[0] == "failed"
+    with pytest.raises(MemoryError):
+        stream._received(None, message)  # type: ignore[arg-type]
+
+
+@pytest.mark.subprocess
+def test_out_of_memory_is_one_line_and_exit_6(tmp_path: Path) -> None:
+    """A MemoryError anywhere in a command ends in one kz: line and exit 6, with no traceback."""
+    script = (
+        "import importlib, sys\n"
+        "a = importlib.import_module('kzcli.cli.app')\n"
+        "def starve(*_a, **_k): raise MemoryError\n"
+        "a.State.conn = property(starve)\n"
+        "sys.argv = ['kz', 'timeline']\n"
+        "a.main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 6, result.stderr
+    assert result.stderr.startswith("kz: out of memory")
+    assert "Traceback" not in result.stderr

@@ -288,19 +288,20 @@ def judge(claims: list[Record], pair: Callable[[Record, Record], Pair]) -> tuple
     by_rank: dict[str, dict[str, None]] = {verdict: {} for verdict in _RANK}
     seen: set[str] = set()
     judged = False
+    series_pairs = 0  # pairs, not notes: two pairs with one series note still make a series
     for a, b in _pairs_from_two_sources(claims):
         judged = True
         found = pair(a, b)
         by_rank[found.verdict].setdefault(found.note)
         seen.add(found.note)
+        series_pairs += found.note.startswith(_SERIES)
         if len(by_rank["contradiction"]) >= MAX_NOTES and len(seen) > MAX_NOTES:
             return "contradiction", _noted(list(by_rank["contradiction"]), more=True)
     if not judged:
         return "agrees", "a single source"
     verdict = worst(v for v, notes in by_rank.items() if notes)
     notes = list(dict.fromkeys(n for v in sorted(_RANK, key=_RANK.__getitem__) for n in by_rank[v]))
-    series = [n for n in notes if n.startswith(_SERIES)]
-    if len(series) > 1:
+    if series_pairs > 1:
         # Pair by pair, a series reads twice; said once, it runs through every dated count in order.
         dated_claims = sorted((c for c in claims if c.get("as_of")), key=lambda c: date_range(c["as_of"])[1])
         notes = [n for n in notes if not n.startswith(_SERIES)] + [_SERIES + _series(dated_claims)]

@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     INVALID_KB = 3
     OUTPUT = 4
     DISPUTED = 5
+    NO_MEMORY = 6
     INTERRUPTED = 130
 
 

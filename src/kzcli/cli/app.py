@@ -484,6 +484,9 @@ def main() -> None:
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(int(ExitCode.OUTPUT))
+    except MemoryError:  # a build or export under a memory limit: one line, never a traceback
+        _say("kz: out of memory; raise the memory limit (ulimit -v) or use a smaller knowledge base")
+        sys.exit(int(ExitCode.NO_MEMORY))
     except _click_exception() as exc:
         _say(f"kz: {inert(usage_line(exc))}")  # a typed newline or escape stays one visible line
         sys.exit(int(ExitCode.USAGE))

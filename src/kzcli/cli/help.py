@@ -31,6 +31,7 @@ EXIT_CODES = {
     ExitCode.INVALID_KB: "the knowledge base does not validate",
     ExitCode.OUTPUT: "output could not be written (a closed pipe, a full disk)",
     ExitCode.DISPUTED: "--strict: a fact shown is one side of a contradiction",
+    ExitCode.NO_MEMORY: "out of memory (a memory limit below what the knowledge base needs)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

@@ -344,6 +344,8 @@ class _Inbox:
                 message = reader.recv()
             except (EOFError, OSError):  # the worker died: the whole-KB build takes over
                 message = ("gone",)
+            except BaseException as exc:  # MemoryError unpickling a batch: the main thread must hear of it
+                message = ("failed", exc)
             self.queue.put(message)
             if message[0] != "rows":
                 return
@@ -371,6 +373,8 @@ def _received(conn: sqlite3.Connection, message: tuple[Any, ...]) -> list[bool]:
         return []
     if kind == "done":
         return [True]
+    if kind == "failed":
+        raise message[1]
     raise Problem  # "problem", or "gone"
 
 
