@@ -141,7 +141,7 @@ def test_force_never_follows_a_link_another_user_planted(kz, tmp_path: Path) -> 
 
 
 def test_an_id_moved_to_another_kind_is_refused_after_an_edit(kz, mini_kb: Path) -> None:
-    """An actor removed and a place of its id added in one edit: refused after the edit, as in a full build."""
+    """An actor removed and a place of its id added in one edit: refused, as a full build refuses it."""
     assert kz("--data-dir", str(mini_kb), "timeline", "-f", "json").code == 0
     actors = mini_kb / "actors.yaml"
     text = actors.read_text(encoding="utf-8")
