@@ -1,0 +1,317 @@
+"""Edits that move ids between kinds, rename them or leave them dangling: the update says what a build says.
+
+Each test edits a layer on top of the fixture KB, once the index of the layer as
+it was is cached, so the next command tries the update (index/update.py) first.
+The answer must then be row for row a fresh full build's, or the KB is refused
+(exit 3) with the validator's own message, now and on every later command.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import MINI, MINI_KB
+from kzcli.errors import ExitCode, InvalidKB
+from kzcli.index import store
+from kzcli.kb.files import read_kb
+from test_update import _owners_match, _rows
+
+CITE = [{"source": "alpha", "paragraph": 2, "excerpt": "the river town of Eastford"}]
+Record = dict[str, Any]
+
+
+def _actor(record_id: str, name: str) -> Record:
+    return {
+        "id": record_id,
+        "name": name,
+        "kind": "person",
+        "description": "Led the crowd.",
+        "citations": CITE,
+    }
+
+
+def _place(record_id: str, name: str) -> Record:
+    return {"id": record_id, "name": name, "kind": "site", "citations": CITE}
+
+
+def _event(record_id: str, **fields: Any) -> Record:
+    return {
+        "id": record_id,
+        "date": "2020-03-05",
+        "title": "Airport taken",
+        "summary": "A crowd took it.",
+    } | ({"citations": CITE} | fields)
+
+
+def _figure(record_id: str, **fields: Any) -> Record:
+    return {
+        "id": record_id,
+        "metric": "arrests",
+        "value": 7,
+        "qualifier": "exact",
+        "unit": "people",
+        "scope": "total",
+        "citations": CITE,
+    } | fields
+
+
+def _write(layer: Path, kind: str, records: list[Record]) -> None:
+    """A kind file of the layer, one record a top-level item (each its own piece to the update)."""
+    layer.mkdir(exist_ok=True)
+    text = "".join(f"- {json.dumps(record)}\n" for record in records) or "[]\n"
+    (layer / f"{kind}.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty layer folder, and a private cache for the fixture KB with it."""
+    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "layer"
+
+
+def _open(layer: Path) -> tuple[sqlite3.Connection, list[str]]:
+    """The index of the fixture KB with `layer`, through the cache; and the stages its making went through."""
+    stages: list[str] = []
+    conn = store.open_index([MINI_KB, layer], progress=lambda stage, _done, _total: stages.append(stage))
+    return conn, stages
+
+
+def _full_build(layer: Path) -> sqlite3.Connection:
+    return store._build(read_kb([MINI_KB, layer]), None, store.no_progress)
+
+
+def _cache_then(layer: Path, before: dict[str, list[Record]], after: dict[str, list[Record]]) -> None:
+    """Write the layer as `before`, cache its index, then edit it to `after` (kinds not named stay)."""
+    for kind, records in before.items():
+        _write(layer, kind, records)
+    _open(layer)[0].close()
+    for kind, records in after.items():
+        _write(layer, kind, records)
+
+
+def _refused_like_a_fresh_build(kz: Any, layer: Path, message: str, tmp_path: Path) -> None:
+    """Every command refuses the edited KB with the validator's `message`, exit 3; so does a cold cache."""
+    args = (*MINI, "--with", str(layer))
+    for command in (("timeline",), ("validate",), ("timeline",)):
+        result = kz(*args, *command)
+        assert result.code == ExitCode.INVALID_KB, (command, result.stdout)
+        assert message in result.stderr, (command, result.stderr)
+    cold = kz(*args, "timeline", env={"KZ_CACHE_DIR": str(tmp_path / "cold")})
+    assert cold.code == ExitCode.INVALID_KB
+    assert message in cold.stderr
+
+
+def _equals_a_fresh_build(layer: Path) -> None:
+    """The index after the edit was updated, not built again, and holds a full build's rows."""
+    conn, stages = _open(layer)
+    assert "updating the index" in stages
+    assert "building the index" not in stages
+    assert _rows(conn) == _rows(_full_build(layer))
+    assert _owners_match(conn)
+    conn.close()
+
+
+@pytest.mark.hostile
+def test_an_actor_that_becomes_a_place_is_refused_where_an_event_names_the_actor(
+    kz: Any, layer: Path, tmp_path: Path
+) -> None:
+    """An event names actor crowd-leader; one edit removes the actor and adds a place crowd-leader.
+
+    The update compared ids without their kind, took the edit, and cached an index
+    whose timeline listed crowd-leader among the actors; the validator refuses it.
+    """
+    event = _event("airport-taken", actors=["crowd-leader"])
+    _cache_then(
+        layer,
+        {
+            "actors": [_actor("crowd-leader", "Crowd Leader"), _actor("other-leader", "Other")],
+            "events": [event],
+        },
+        {"actors": [_actor("other-leader", "Other")], "places": [_place("crowd-leader", "Crowd Square")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "unknown actor 'crowd-leader'", tmp_path)
+
+
+@pytest.mark.hostile
+def test_a_figures_place_that_becomes_an_actor_is_refused(kz: Any, layer: Path, tmp_path: Path) -> None:
+    """A figure names place square; one edit moves the id square from the places to the actors."""
+    _cache_then(
+        layer,
+        {
+            "places": [_place("square", "Square"), _place("hall", "Hall")],
+            "figures": [_figure("held", place="square")],
+        },
+        {"places": [_place("hall", "Hall")], "actors": [_actor("square", "Mr Square")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "unknown place 'square'", tmp_path)
+
+
+@pytest.mark.hostile
+def test_a_figures_source_of_words_that_becomes_a_place_is_refused(
+    kz: Any, layer: Path, tmp_path: Path
+) -> None:
+    """A figure is attributed to actor spokesman; the id moves to the places."""
+    _cache_then(
+        layer,
+        {
+            "actors": [_actor("spokesman", "Spokesman"), _actor("other", "Other")],
+            "figures": [_figure("held", attributed_to="spokesman")],
+        },
+        {"actors": [_actor("other", "Other")], "places": [_place("spokesman", "Spokesman Hill")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "unknown actor 'spokesman'", tmp_path)
+
+
+@pytest.mark.hostile
+def test_an_id_of_one_kind_added_again_as_another_is_a_duplicate(
+    kz: Any, layer: Path, tmp_path: Path
+) -> None:
+    """Ids are one namespace across kinds: a place that takes an actor's id (the actor stays) is refused."""
+    _cache_then(
+        layer,
+        {"actors": [_actor("crowd-leader", "Crowd Leader")], "places": [_place("hall", "Hall")]},
+        {"places": [_place("hall", "Hall"), _place("crowd-leader", "Crowd Square")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "duplicate id", tmp_path)
+
+
+@pytest.mark.hostile
+def test_a_bundled_id_taken_by_a_layer_record_of_another_kind_is_a_duplicate(
+    kz: Any, layer: Path, tmp_path: Path
+) -> None:
+    """The fixture KB's actor dana-reyes: a layer place of that id is refused, the update as the build."""
+    _cache_then(layer, {"places": [_place("hall", "Hall")]}, {"places": [_place("dana-reyes", "Reyes Park")]})
+    _refused_like_a_fresh_build(kz, layer, "duplicate id", tmp_path)
+
+
+@pytest.mark.hostile
+def test_a_renamed_id_that_is_still_named_is_refused(kz: Any, layer: Path, tmp_path: Path) -> None:
+    """An actor's id renamed while an event still names the old id: the reference dangles."""
+    event = _event("airport-taken", actors=["crowd-leader"])
+    _cache_then(
+        layer,
+        {"actors": [_actor("crowd-leader", "Crowd Leader")], "events": [event]},
+        {"actors": [_actor("crowd-boss", "Crowd Leader")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "unknown actor 'crowd-leader'", tmp_path)
+
+
+@pytest.mark.hostile
+def test_a_deleted_place_that_a_figure_names_is_refused(kz: Any, layer: Path, tmp_path: Path) -> None:
+    """A place deleted while a figure of the layer still names it."""
+    _cache_then(
+        layer,
+        {
+            "places": [_place("square", "Square"), _place("hall", "Hall")],
+            "figures": [_figure("held", place="square")],
+        },
+        {"places": [_place("hall", "Hall")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "unknown place 'square'", tmp_path)
+
+
+@pytest.mark.hostile
+def test_a_deleted_event_that_a_slip_is_about_is_refused(kz: Any, layer: Path, tmp_path: Path) -> None:
+    """A slip is about an event of the layer (any kind of record); the event is deleted."""
+    slip = {
+        "id": "slip-alpha-date",
+        "kind": "self-contradiction",
+        "source": "alpha",
+        "summary": "Two dates.",
+        "about": ["airport-taken"],
+        "citations": CITE,
+    }
+    _cache_then(
+        layer,
+        {"events": [_event("airport-taken"), _event("other")], "slips": [slip]},
+        {"events": [_event("other")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "unknown record 'airport-taken'", tmp_path)
+
+
+def test_a_record_named_by_any_kind_may_change_kind(layer: Path) -> None:
+    """A slip may be about any record: its id moved from the actors to the places, the update takes it.
+
+    What the update takes must equal the full build row for row.
+    """
+    slip = {
+        "id": "slip-alpha-leader",
+        "kind": "self-contradiction",
+        "source": "alpha",
+        "summary": "Two spellings.",
+        "about": ["crowd-leader"],
+        "citations": CITE,
+    }
+    _write(layer, "slips", [slip])
+    _cache_then(
+        layer,
+        {"actors": [_actor("crowd-leader", "Crowd Leader"), _actor("other", "Other")]},
+        {"actors": [_actor("other", "Other")], "places": [_place("crowd-leader", "Crowd Square")]},
+    )
+    _equals_a_fresh_build(layer)
+
+
+def test_an_event_id_reused_by_a_figure_gives_the_full_build(layer: Path) -> None:
+    """An event deleted and a figure of its id added in one edit: the update's rows are the full build's."""
+    _cache_then(
+        layer,
+        {"events": [_event("airport-taken"), _event("other")]},
+        {"events": [_event("other")], "figures": [_figure("airport-taken")]},
+    )
+    _equals_a_fresh_build(layer)
+
+
+def test_an_aliased_actor_that_becomes_a_place_keeps_its_aliases(layer: Path) -> None:
+    """An alias set names an actor or a place: the id moved between them stays valid, row for row."""
+    _write(layer, "aliases", [{"id": "crowd-leader", "aliases": ["The Leader"]}])
+    _cache_then(
+        layer,
+        {"actors": [_actor("crowd-leader", "Crowd Leader"), _actor("other", "Other")]},
+        {"actors": [_actor("other", "Other")], "places": [_place("crowd-leader", "Crowd Square")]},
+    )
+    _equals_a_fresh_build(layer)
+
+
+@pytest.mark.hostile
+def test_an_aliased_actor_that_is_deleted_is_refused(kz: Any, layer: Path, tmp_path: Path) -> None:
+    """An alias set whose actor goes: the validator's message, from the update's path as from a build."""
+    _write(layer, "aliases", [{"id": "crowd-leader", "aliases": ["The Leader"]}])
+    _cache_then(
+        layer,
+        {"actors": [_actor("crowd-leader", "Crowd Leader"), _actor("other", "Other")]},
+        {"actors": [_actor("other", "Other")]},
+    )
+    _refused_like_a_fresh_build(kz, layer, "no actor or place 'crowd-leader'", tmp_path)
+
+
+def test_the_update_finds_who_names_a_record_for_every_link_the_validator_declares() -> None:
+    """One declaration of links (kb/validate.py's LINKS): the update has a way to find each link's referrers.
+
+    A link added to the validator without the update knowing where the index keeps
+    it would let an edit that breaks it through; this fails first.
+    """
+    from kzcli.index.update import REFERRERS
+    from kzcli.kb.validate import LINKS
+
+    declared = {(kind, link) for kind, links in LINKS.items() for link, _target in links}
+    assert declared == set(REFERRERS)
+
+
+def test_the_update_refuses_before_anything_is_cached(layer: Path, tmp_path: Path) -> None:
+    """The update finds the moved id itself (InvalidKB from validation), and leaves no index for the edit."""
+    event = _event("airport-taken", actors=["crowd-leader"])
+    _cache_then(
+        layer,
+        {"actors": [_actor("crowd-leader", "Crowd Leader"), _actor("other", "Other")], "events": [event]},
+        {"actors": [_actor("other", "Other")], "places": [_place("crowd-leader", "Crowd Square")]},
+    )
+    with pytest.raises(InvalidKB) as raised:
+        _open(layer)
+    assert any("unknown actor 'crowd-leader'" in problem for problem in raised.value.problems)
+    fingerprint = read_kb([MINI_KB, layer]).fingerprint
+    assert not list((tmp_path / "cache").rglob(f"*{fingerprint[:24]}*"))
