@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from conftest import MINI, MINI_KB
+from conftest import MINI, MINI_KB, run_kz
 from kzcli.errors import ExitCode, InvalidKB
 from kzcli.index import store
-from kzcli.kb.files import read_kb
+from kzcli.kb.files import bundled_data_dir, read_kb
 from test_update import _owners_match, _rows
 
 CITE = [{"source": "alpha", "paragraph": 2, "excerpt": "the river town of Eastford"}]
@@ -82,7 +82,12 @@ def _open(layer: Path) -> tuple[sqlite3.Connection, list[str]]:
 
 
 def _full_build(layer: Path) -> sqlite3.Connection:
-    return store._build(read_kb([MINI_KB, layer]), None, store.no_progress)
+    return _full_build_of([MINI_KB, layer])
+
+
+def _full_build_of(folders: list[Path]) -> sqlite3.Connection:
+    """The index of these folders built from nothing, in memory."""
+    return store._build(read_kb(folders), None, store.no_progress)
 
 
 def _cache_then(layer: Path, before: dict[str, list[Record]], after: dict[str, list[Record]]) -> None:
@@ -315,3 +320,97 @@ def test_the_update_refuses_before_anything_is_cached(layer: Path, tmp_path: Pat
     assert any("unknown actor 'crowd-leader'" in problem for problem in raised.value.problems)
     fingerprint = read_kb([MINI_KB, layer]).fingerprint
     assert not list((tmp_path / "cache").rglob(f"*{fingerprint[:24]}*"))
+
+
+# --- a record that takes the id of a computed comparison ----------------------------------------
+
+
+def _slip(record_id: str, about: list[str]) -> Record:
+    return {
+        "id": record_id,
+        "kind": "self-contradiction",
+        "source": "alpha",
+        "summary": "Two dates.",
+        "about": about,
+        "citations": CITE,
+    }
+
+
+def _comparison(record_id: str) -> Record:
+    claims = [{"value": side, **CITE[0]} for side in ("one", "two")]
+    return {
+        "id": record_id,
+        "kind": "name",
+        "subject": "Which town",
+        "about": ["eastford"],
+        "verdict": "contradiction",
+        "explanation": "They differ.",
+        "claims": claims,
+    }
+
+
+COMPUTED = "already the id of a computed comparison"
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize(
+    ("kind", "record"),
+    [
+        ("slips", _slip("date-flood-reaches-eastford", ["eastford"])),
+        ("comparisons", _comparison("deaths-total")),
+    ],
+    ids=["slip-takes-a-date-comparison", "comparison-takes-a-figure-comparison"],
+)
+def test_a_record_that_takes_a_computed_comparisons_id_is_refused_in_words(
+    kz: Any, layer: Path, kind: str, record: Record
+) -> None:
+    """The fixture KB computes date-flood-reaches-eastford and deaths-total; a layer record may take neither.
+
+    kz validate said valid, and every other command printed a traceback (the
+    comparisons table's key refused the second row).
+    """
+    _write(layer, kind, [record])
+    for command in (("validate",), ("timeline",), ("disputes",)):
+        result = kz(*MINI, "--with", str(layer), *command)
+        assert result.code == ExitCode.INVALID_KB, command
+        assert f"{record['id']}: id: {COMPUTED}" in result.stderr, result.stderr
+
+
+@pytest.mark.hostile
+@pytest.mark.subprocess
+def test_a_taken_comparison_id_gives_no_traceback_in_a_real_process(layer: Path) -> None:
+    """The real console script: one kz: line and exit 3, no traceback."""
+    _write(layer, "slips", [_slip("deaths-total", ["eastford"])])
+    done = run_kz(*MINI, "--with", str(layer), "figures", "deaths")
+    assert done.returncode == ExitCode.INVALID_KB
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("kz: ")
+
+
+@pytest.mark.hostile
+def test_an_edit_that_gives_a_slips_id_to_a_new_date_comparison_is_refused(kz: Any, layer: Path) -> None:
+    """A slip date-airport-taken is valid until an event airport-taken with two dates makes that id."""
+    _write(layer, "slips", [_slip("date-airport-taken", ["eastford"])])
+    one_date = _event("airport-taken")
+    claims = [{"date": day, **CITE[0]} for day in ("2020-03-05", "2020-03-06")]
+    two_dates = _event("airport-taken", date_claims=claims)
+    del two_dates["date"]
+    _cache_then(layer, {"events": [one_date, _event("other")]}, {"events": [two_dates, _event("other")]})
+    result = kz(*MINI, "--with", str(layer), "timeline")
+    assert result.code == ExitCode.INVALID_KB
+    assert f"date-airport-taken: id: {COMPUTED}" in result.stderr
+
+
+@pytest.mark.parametrize("folders", [[MINI_KB], [bundled_data_dir()]], ids=["mini", "bundled"])
+def test_the_ids_the_validator_keeps_for_comparisons_are_the_ones_the_build_makes(
+    folders: list[Path],
+) -> None:
+    """The validator reserves exactly the ids of the comparisons the compiler computes (dates and figures)."""
+    from kzcli.compare import computed_comparison_ids
+    from kzcli.index.compile import DATES, FIGURES
+    from kzcli.kb.validate import validate
+
+    records = validate(read_kb(folders)).records
+    conn = _full_build_of(folders)
+    built = {row[0] for row in conn.execute("SELECT id, ord FROM disputes") if row[1][0] in (DATES, FIGURES)}
+    assert set(computed_comparison_ids(records)) == built

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from kzcli.compare import computed_comparison_ids
 from kzcli.errors import InvalidKB
 from kzcli.kb.files import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
 from kzcli.kb.schema import MODELS
@@ -221,6 +222,7 @@ def _reference_pass(
 
     known = {kind: check.declared.get(kind, set()) for kind in KINDS}
     _scope_pass(check, valid)
+    _computed_pass(check, valid)
     every_id = AnyOf((set(ids), more_ids))  # once: copied per record, it made this pass quadratic
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
@@ -290,6 +292,17 @@ def _check_links(
     """Every source a citation names, and every record a field names, exists."""
     for loc, message in broken_links(kind, record, known, every_id):
         check.report(raw, _located_line(raw, loc), record["id"], message)
+
+
+def _computed_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
+    """No comparison or slip takes the id of a comparison kz computes: the index keeps them all by id."""
+    computed = computed_comparison_ids(valid)
+    for kind in ("comparisons", "slips"):
+        for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
+            what = computed.get(record["id"])
+            if what is not None:
+                message = f"id: already the id of a computed comparison ({what})"
+                check.report(raw, _located_line(raw, ("id",)), record["id"], message)
 
 
 def _scope_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
