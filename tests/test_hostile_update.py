@@ -8,12 +8,20 @@ The answer must then be row for row a fresh full build's, or the KB is refused
 
 from __future__ import annotations
 
+import copy
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
 
 from conftest import MINI, MINI_KB, run_kz
 from kzcli.errors import ExitCode, InvalidKB
@@ -414,3 +422,217 @@ def test_the_ids_the_validator_keeps_for_comparisons_are_the_ones_the_build_make
     conn = _full_build_of(folders)
     built = {row[0] for row in conn.execute("SELECT id, ord FROM disputes") if row[1][0] in (DATES, FIGURES)}
     assert set(computed_comparison_ids(records)) == built
+
+
+# --- the property: any series of edits, the update against a fresh build ------------------------
+
+EDITED = ("events", "actors", "places", "figures")
+
+
+def _moved(kind: str, record_id: str) -> Record:
+    """A new record of `kind` with the id `record_id`: what an id moved into that kind becomes."""
+    if kind == "actors":
+        return _actor(record_id, f"Moved {record_id}")
+    if kind == "places":
+        return _place(record_id, f"Moved {record_id}")
+    if kind == "events":
+        return _event(record_id)
+    return _figure(record_id, place="westford")
+
+
+class _Model:
+    """The edited layer as files of records: `KIND.yaml` or `KIND/NAME.yaml`, each a list of records."""
+
+    def __init__(self, folder: Path, records: dict[str, list[Record]]) -> None:
+        self.folder = folder
+        self.files: dict[str, dict[str, list[Record]]] = {
+            kind: {f"{kind}.yaml": records[kind]} for kind in EDITED
+        }
+
+    def records(self, kind: str) -> list[tuple[str, int]]:
+        """Where each record of `kind` is: (file, position)."""
+        return [(name, i) for name, records in sorted(self.files[kind].items()) for i in range(len(records))]
+
+    def write(self) -> None:
+        for kind in EDITED:
+            for path in [self.folder / f"{kind}.yaml", *sorted((self.folder / kind).glob("*.yaml"))]:
+                if path.relative_to(self.folder).as_posix() not in self.files[kind]:
+                    path.unlink(missing_ok=True)
+            for name, records in self.files[kind].items():
+                (self.folder / name).parent.mkdir(exist_ok=True)
+                text = "".join(f"- {json.dumps(record)}\n" for record in records) or "[]\n"
+                (self.folder / name).write_text(text, encoding="utf-8")
+
+    def rename_references(self, old: str, new: str) -> None:
+        """Every reference to `old` in the edited kinds names `new` instead."""
+        for kind in ("events", "figures"):
+            for records in self.files[kind].values():
+                for record in records:
+                    for field in ("actors", "places"):
+                        if field in record:
+                            record[field] = [new if ref == old else ref for ref in record[field]]
+                    for field in ("place", "attributed_to"):
+                        if record.get(field) == old:
+                            record[field] = new
+
+
+def _base_records() -> dict[str, list[Record]]:
+    """The fixture KB's records, and a few more so that some moves keep every reference whole."""
+    import yaml
+
+    records = {
+        kind: yaml.safe_load((MINI_KB / f"{kind}.yaml").read_text(encoding="utf-8")) for kind in EDITED
+    }
+    records["places"] += [_place("westford", "Westford"), _place("hill-road", "Hill Road")]
+    records["actors"].append(_actor("river-guard", "River Guard"))
+    records["figures"].append(_figure("arrests-hill", place="hill-road", attributed_to="dan-reed"))
+    records["events"].append(_event("roads-closed", places=["hill-road"], actors=["river-guard"]))
+    return records
+
+
+def _fixed_layer(folder: Path) -> None:
+    """A layer the edits leave alone: an alias set and a slip, which name records of the edited one."""
+    _write(folder, "aliases", [{"id": "dan-reed", "aliases": ["D. Reed"]}])
+    _write(folder, "slips", [_slip("slip-alpha-flood", ["flood-reaches-eastford", "westford"])])
+
+
+RECORD_EDITS = ("change", "copy", "delete", "rename", "rename-all")
+CROSS_KIND_EDITS = ("move", "twin", "repoint")
+FILE_EDITS = ("split", "merge")
+
+
+def _one_edit(model: _Model, data: Any, step: int) -> str:
+    """Draw one edit and make it in the model; return what it was, for a failure's message."""
+    action = data.draw(st.sampled_from(RECORD_EDITS + CROSS_KIND_EDITS + FILE_EDITS), label="action")
+    kind = data.draw(st.sampled_from(EDITED), label="kind")
+    if action in FILE_EDITS:
+        return _regroup(model, kind, action, data)
+    where = model.records(kind)
+    if not where:
+        return f"nothing to {action} in {kind}"
+    name, at = data.draw(st.sampled_from(where), label="record")
+    if action in CROSS_KIND_EDITS:
+        return _cross_kind_edit(model, kind, action, (name, at), data)
+    return _record_edit(model.files[kind][name], at, action, model, data, step)
+
+
+def _regroup(model: _Model, kind: str, action: str, data: Any) -> str:
+    """Split a kind's records into two files of its kind folder, or merge them back into KIND.yaml."""
+    files = model.files[kind]
+    records = [r for name in sorted(files) for r in files[name]]
+    if action == "merge":
+        model.files[kind] = {f"{kind}.yaml": records}
+        return f"merge {kind}"
+    cut = data.draw(st.integers(0, len(records)), label="cut")
+    model.files[kind] = {f"{kind}/a.yaml": records[:cut], f"{kind}/b.yaml": records[cut:]}
+    return f"split {kind} at {cut}"
+
+
+def _record_edit(records: list[Record], at: int, action: str, model: _Model, data: Any, step: int) -> str:
+    """Change a record's text, copy it under a new id, delete it, or rename its id (its references too,
+    or left dangling)."""
+    record = records[at]
+    if action == "change":
+        field = "name" if "name" in record else "title" if "title" in record else "note"
+        record[field] = f"{record.get(field) or ''} (edit {step})"
+    elif action == "copy":
+        copied = {key: value for key, value in record.items() if key != "statements"}
+        records.insert(
+            data.draw(st.integers(0, len(records)), label="at"), copied | {"id": f"{record['id']}-{step}"}
+        )
+    elif action == "delete":
+        del records[at]
+    else:
+        new = f"{record['id']}-renamed-{step}"
+        if action == "rename-all":
+            model.rename_references(record["id"], new)
+        record["id"] = new
+    return f"{action} {record['id']}"
+
+
+def _cross_kind_edit(model: _Model, kind: str, action: str, where: tuple[str, int], data: Any) -> str:
+    """Move a record's id to another kind, add a twin of its id in another kind, or point its reference
+    at any id of any kind."""
+    records = model.files[kind][where[0]]
+    record = records[where[1]]
+    if action == "repoint":
+        field = "actors" if kind == "events" else "place" if kind == "figures" else None
+        if field is None:
+            return f"nothing to repoint in {kind}"
+        every = [r["id"] for k in EDITED for found in model.files[k].values() for r in found]
+        ref = data.draw(st.sampled_from(every), label="ref")
+        record[field] = [ref] if field == "actors" else ref
+        return f"point {record['id']}'s {field} at {ref}"
+    target = data.draw(st.sampled_from([k for k in EDITED if k != kind]), label="to")
+    if action == "move":
+        del records[where[1]]
+    into = data.draw(st.sampled_from(sorted(model.files[target])), label="into")
+    model.files[target][into].append(_moved(target, record["id"]))
+    return f"{action} {record['id']} from {kind} to {target}"
+
+
+def _outcome(folders: list[Path], cache: Path) -> tuple[str, Any]:
+    """The index through the cache: ("updated" or "built", rows); or ("refused", why)."""
+    stages: list[str] = []
+    with mock.patch.dict(os.environ, {"KZ_CACHE_DIR": str(cache)}):
+        try:
+            conn = store.open_index(folders, progress=lambda stage, _done, _total: stages.append(stage))
+        except InvalidKB as exc:
+            return "refused", exc.problems
+    try:
+        assert _owners_match(conn)
+        return ("built" if "building the index" in stages else "updated"), _rows(conn)
+    finally:
+        conn.close()
+
+
+def _fresh(folders: list[Path]) -> tuple[str, Any]:
+    try:
+        conn = store._build(read_kb(folders), None, store.no_progress)
+    except InvalidKB as exc:
+        return "refused", exc.problems
+    try:
+        return "built", _rows(conn)
+    finally:
+        conn.close()
+
+
+@pytest.mark.hostile
+def test_any_series_of_edits_is_answered_as_a_fresh_build_answers_or_refused_as_it_refuses() -> None:
+    """Ids moved between kinds, renamed, deleted or pointed at; kind files split and merged: after each edit
+    the index kz answers from holds a fresh full build's rows, or both refuse the KB with the same problems.
+
+    A refused edit is put back before the next. The update path (not only a full
+    build after it declines) must answer some of the edits.
+    """
+    seen: Counter[str] = Counter()
+
+    @given(data=st.data())
+    def series(data: Any) -> None:
+        with tempfile.TemporaryDirectory() as temp:
+            root = Path(temp)
+            shutil.copytree(MINI_KB, root / "base")
+            _fixed_layer(root / "fixed")
+            model = _Model(root / "base", _base_records())
+            model.write()
+            folders = [root / "base", root / "fixed"]
+            assert _outcome(folders, root / "cache")[0] == "built"
+            for step in range(data.draw(st.integers(1, 4), label="steps")):
+                saved = copy.deepcopy(model.files)
+                done = _one_edit(model, data, step)
+                model.write()
+                path, answer = _outcome(folders, root / "cache")
+                fresh, expected = _fresh(folders)
+                branch = path if path != "refused" or fresh != "refused" else "refused by both"
+                event(branch)
+                seen[branch] += 1
+                if path == "refused" or fresh == "refused":
+                    assert (path, answer) == (fresh, expected), done
+                    model.files = saved
+                    model.write()
+                else:
+                    assert answer == expected, done
+
+    series()
+    assert seen["updated"] >= 5, seen
+    assert seen["refused by both"] >= 1, seen
