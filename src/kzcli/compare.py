@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -351,13 +351,17 @@ def figure_comparisons(
     """Every slot with claims from two or more sources, and every part set against its whole."""
     slots = slot_claims(figures, scopes, keys)
     found = []
-    for key, claims in sorted(slots.items()):
-        if len({c["source"] for c in claims}) < 2:
-            continue
+    for key in _compared_slots(slots):
+        claims = slots[key]
         verdict, why = judge(claims, _figure_pair)
         found.append(_figure_comparison(key, subject_of(claims[0], scopes), verdict, why, claims))
     found += _part_whole(slots, scopes)
     return found
+
+
+def _compared_slots(slots: dict[str, list[Record]]) -> list[str]:
+    """The slots whose claims come from two sources or more: each is a comparison, its id the slot's."""
+    return [key for key, claims in sorted(slots.items()) if len({c["source"] for c in claims}) >= 2]
 
 
 def judge_figures(claims: list[Record]) -> tuple[str, str]:
@@ -402,17 +406,42 @@ def _wholes(scope: str, scopes: dict[str, Record]) -> list[str]:
 def _part_whole(slots: dict[str, list[Record]], scopes: dict[str, Record]) -> list[Record]:
     """A part from one source against its whole from another: a part is never the larger."""
     found = []
+    for comparison_id, subject, parts, wholes in _parts_in_wholes(slots, scopes):
+        judged = within_whole(parts, wholes, scopes)
+        if judged is not None:
+            verdict, why, claims = judged
+            found.append(_figure_comparison(comparison_id, subject, verdict, why, claims))
+    return found
+
+
+def _parts_in_wholes(
+    slots: dict[str, list[Record]], scopes: dict[str, Record]
+) -> Iterator[tuple[str, str, list[Record], list[Record]]]:
+    """Each slot against each whole its scope is part of, where some part and whole can be compared.
+
+    Yields the comparison's id and subject, the parts and the wholes.
+    """
     for key, parts in sorted(slots.items()):
         first = parts[0]
         for whole_scope in _wholes(first["scope"], scopes):
             wholes = slots.get(slot_key(dict(first, scope=whole_scope)), [])
-            judged = within_whole(parts, wholes, scopes)
-            if judged is None:
-                continue
-            verdict, why, claims = judged
-            subject = f"{subject_of(first, scopes)} within {subject_of(wholes[0], scopes)}"
-            found.append(_figure_comparison(f"{key}-within-{whole_scope}", subject, verdict, why, claims))
-    return found
+            if _comparable(parts, wholes):
+                subject = f"{subject_of(first, scopes)} within {subject_of(wholes[0], scopes)}"
+                yield f"{key}-within-{whole_scope}", subject, parts, wholes
+
+
+def _comparable(parts: list[Record], wholes: list[Record]) -> bool:
+    """Whether within_whole has a pair to judge: a part and a whole, neither derived, of one metric,
+    from two sources. Told in one pass over each side, as the validator asks it of every slot."""
+    sources_of: dict[str, set[str]] = defaultdict(set)
+    for whole in wholes:
+        if not whole["derived"]:
+            sources_of[whole["metric"]].add(whole["source"])
+    for part in parts:
+        sources = sources_of.get(part["metric"], set())
+        if not part["derived"] and (len(sources) > 1 or (sources and part["source"] not in sources)):
+            return True
+    return False
 
 
 def within_whole(
@@ -496,6 +525,11 @@ def _date_pair(a: Record, b: Record) -> Pair:
     return Pair("agrees", f"{_key(a)}'s {a['shown']} fits {_key(b)}'s {b['shown']}")
 
 
+def date_comparison_id(event_id: str) -> str:
+    """The id of an event's date comparison."""
+    return f"date-{event_id}"
+
+
 def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record | None:
     """An event's date claims compared, or None when it has one date."""
     if not event.get("date_claims"):
@@ -504,7 +538,7 @@ def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record
     claims.sort(key=lambda c: date_span(c["date"], c.get("qualifier"), c.get("end_date"))[::-1])
     verdict, why = judge(claims, _date_pair)
     return {
-        "id": f"date-{event['id']}",
+        "id": date_comparison_id(event["id"]),
         "kind": "date",
         "subject": event["title"],
         "verdict": verdict,
@@ -542,6 +576,24 @@ def slip(record: Record) -> Record:
         "records": list(record["about"]),
         "claims": [dict(c, shown=c["excerpt"]) for c in record["citations"]],
     }
+
+
+def computed_comparison_ids(records: dict[str, list[Record]]) -> dict[str, str]:
+    """The id of every comparison kz computes (of dates and of figures), each with what it compares.
+
+    The same ids every_comparison gives, without judging a claim: a comparison or
+    slip that a knowledge base records may not take one of them.
+    """
+    scopes = {s["id"]: s for s in records.get("scopes", [])}
+    found = {
+        date_comparison_id(e["id"]): f"the dates of event {e['id']}"
+        for e in records["events"]
+        if e.get("date_claims")
+    }
+    slots = slot_claims(records["figures"], scopes)
+    found |= {key: f"the figures of {subject_of(slots[key][0], scopes)}" for key in _compared_slots(slots)}
+    found |= {key: f"the figures of {subject}" for key, subject, _, _ in _parts_in_wholes(slots, scopes)}
+    return found
 
 
 def every_comparison(records: dict[str, list[Record]]) -> list[Record]:

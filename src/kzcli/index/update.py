@@ -20,6 +20,7 @@ import json
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,18 +41,12 @@ from kzcli.index.compile import (
 from kzcli.index.store import counts_of, insert_rows, longest_event_days
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of, text_of
-from kzcli.kb.validate import checked_pieces, cited_sources
+from kzcli.kb.validate import LINKS, AnyOf, Link, broken_links, checked_pieces
 
 Record = dict[str, Any]
 
 # Past this many changed records a full build is as quick, and simpler to trust.
 MAX_CHANGED = 2000
-
-# Which fields of each kind name records of another kind (as kb/validate.py checks them).
-_LINKS = {
-    "events": (("places", "places"), ("actors", "actors")),
-    "figures": (("place", "places"), ("attributed_to", "actors")),
-}
 
 
 class Declined(Exception):
@@ -142,17 +137,67 @@ def _diff_file(conn: sqlite3.Connection, kb: KBFiles, key: str, file: KBFile | N
 
 
 # --- checks that span records -------------------------------------------------------------------
+#
+# The same rules as the whole-KB validation (kb/validate.py's LINKS and broken_links), by kind
+# and id: an id that leaves one kind for another is gone from the first, whatever now holds it.
 
 
-def _existing(conn: sqlite3.Connection, table: str, ids: set[str]) -> set[str]:
-    """Which of `ids` have a row in `table` (by id)."""
-    found: set[str] = set()
-    listed = sorted(ids)
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        found |= {row[0] for row in conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)}
-    return found
+class _IdsAfter:
+    """The ids of one table once the edit is made: those in the index it does not remove, and the new."""
+
+    def __init__(self, conn: sqlite3.Connection, table: str, removed: set[str], added: set[str]) -> None:
+        self.conn, self.table, self.removed, self.added = conn, table, removed, added
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.added or self.stays(item)
+
+    def stays(self, item: object) -> bool:
+        """Whether the index holds `item` and the edit keeps it."""
+        if item in self.removed:
+            return False
+        return self.conn.execute(f"SELECT 1 FROM {self.table} WHERE id = ?", (item,)).fetchone() is not None
+
+
+class _IdsInWords:
+    """The ids of the comparisons in words and the slips, in the index."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __contains__(self, item: object) -> bool:
+        return self.stays(item)
+
+    def stays(self, item: object) -> bool:
+        query = "SELECT 1 FROM disputes WHERE id = ? AND substr(ord, 1, 1) IN (?, ?)"
+        return self.conn.execute(query, (item, WORDS, SLIPS)).fetchone() is not None
+
+
+@dataclass
+class _After:
+    """The knowledge base after the edit, as the reference rules see it: each kind's ids, and every id."""
+
+    known: dict[str, Container[str]]
+    every_id: Container[str]
+    # Every table of ids in the index, for what the edit keeps of each: new ids may take none.
+    in_index: tuple[_IdsAfter | _IdsInWords, ...]
+    # Per kind, the ids that the edit removed (a changed record is removed and added again).
+    removed: dict[str, set[str]]
+
+
+def _after(conn: sqlite3.Connection, edit: Edit) -> _After:
+    removed = {kind: set(edit.removed.get(kind, set())) for kind in PIECEWISE}
+    removed["statements"] = _statements_of(conn, removed["actors"])
+    added: dict[str, set[str]] = {kind: {r["id"] for r in edit.added.get(kind, [])} for kind in PIECEWISE}
+    added["statements"] = {s["id"] for r in edit.added.get("actors", []) for s in r.get("statements") or []}
+    tables = {
+        table: _IdsAfter(conn, table, removed.get(table, set()), added.get(table, set()))
+        for table in (*sorted(PIECEWISE), "statements", "sources")
+    }
+    # Comparisons and slips are records too (compiled whole: an update never changes them).
+    in_words = _IdsInWords(conn)
+    known: dict[str, Container[str]] = {**tables, "comparisons": in_words, "slips": in_words}
+    in_index: tuple[_IdsAfter | _IdsInWords, ...] = (*tables.values(), in_words)
+    return _After(known, AnyOf(in_index), in_index, removed)
 
 
 def _new_ids(edit: Edit) -> list[str]:
@@ -166,96 +211,87 @@ def _new_ids(edit: Edit) -> list[str]:
 def _check_references(
     conn: sqlite3.Connection, alias_sets: list[Record], figures: list[Record], edit: Edit
 ) -> None:
-    """Ids stay unique, every reference resolves, and nothing refers to a record that is gone."""
+    """Ids stay unique across kinds, what the new records name exists, and nothing names what is gone."""
+    after = _after(conn, edit)
     new_ids = _new_ids(edit)
     if len(set(new_ids)) != len(new_ids):
         raise Invalid("an id is defined twice")
-    removed = {rid for ids in edit.removed.values() for rid in ids}
-    statements_gone = _statements_of(conn, edit.removed.get("actors", set()))
-    removed |= statements_gone
-    taken = set(new_ids) - removed
-    for table in ("events", "actors", "places", "figures", "statements", "sources", "disputes"):
-        if _existing(conn, table, taken):
-            raise Invalid(f"an id already in {table}")
-    present = {
-        kind: (_existing(conn, kind, _referenced(edit, kind)) - edit.removed.get(kind, set()))
-        | {r["id"] for r in edit.added.get(kind, [])}
-        for kind in ("places", "actors", "sources")
-    }
+    for record_id in new_ids:
+        if any(ids.stays(record_id) for ids in after.in_index):
+            raise Invalid(f"{record_id}: id already taken")
     for kind, records in edit.added.items():
         for record in records:
-            _check_links(kind, record, present)
-    _check_nothing_refers(conn, alias_sets, figures, edit, removed - _back_in_kind(edit, statements_gone))
+            for _where, message in broken_links(kind, record, after.known, after.every_id):
+                raise Invalid(f"{record['id']}: {message}")
+    referrers = _Referrers(conn, alias_sets, figures, edit)
+    for kind, links in LINKS.items():
+        for link in links:
+            gone = _gone(after, link)
+            if gone and REFERRERS[kind, link.field](referrers, gone):
+                raise Invalid(f"a {kind[:-1]} still names {sorted(gone)[0]!r} in {link.field}")
 
 
-def _back_in_kind(edit: Edit, statements_gone: set[str]) -> set[str]:
-    """The removed ids that the edit adds again as the same kind: only those are not gone.
-
-    An id that moves to another kind (an actor removed, a place of that id added) is gone for
-    every reference that names it as its old kind.
-    """
-    back = {
-        s["id"] for r in edit.added.get("actors", []) for s in r.get("statements") or []
-    } & statements_gone
-    for kind, records in edit.added.items():
-        back |= {r["id"] for r in records} & edit.removed.get(kind, set())
-    return back
+def _gone(after: _After, link: Link) -> set[str]:
+    """The ids the edit removed that the link could name, and that no kind it names holds now."""
+    kinds = after.removed.keys() if link.kinds == ("*",) else link.kinds
+    candidates = {rid for kind in kinds for rid in after.removed.get(kind, set())}
+    pools = [after.every_id if kind == "*" else after.known[kind] for kind in link.kinds]
+    return {rid for rid in candidates if not any(rid in pool for pool in pools)}
 
 
-def _referenced(edit: Edit, kind: str) -> set[str]:
-    """Every id of `kind` that the new records name."""
-    named: set[str] = set()
-    for record_kind, records in edit.added.items():
-        for record in records:
-            if kind == "sources":
-                named |= cited_sources(record)
-            for link, target in _LINKS.get(record_kind, ()):
-                if target == kind:
-                    named |= set(_refs(record, link))
-    return named
+@dataclass
+class _Referrers:
+    """Where the index (or the alias files, read again) keeps the records that name others."""
+
+    conn: sqlite3.Connection
+    alias_sets: list[Record]
+    figures: list[Record]
+    edit: Edit
+
+    def events_naming(self, link_kind: str, gone: set[str]) -> bool:
+        """Whether an event the edit keeps names one of `gone` as its `link_kind` (actor, place)."""
+        listed = sorted(gone)
+        marks = ", ".join("?" * len(listed))
+        query = f"SELECT event_id FROM event_links WHERE kind = ? AND target IN ({marks})"
+        kept_away = self.edit.removed.get("events", set())
+        return any(
+            event_id not in kept_away for (event_id,) in self.conn.execute(query, [link_kind, *listed])
+        )
+
+    def figures_naming(self, field: str, gone: set[str]) -> bool:
+        kept_away = self.edit.removed.get("figures", set())
+        return any(doc["id"] not in kept_away and doc.get(field) in gone for doc in self.figures)
+
+    def in_words_about(self, group: str, gone: set[str]) -> bool:
+        """Whether a comparison in words (or a slip: `group`) is about one of `gone`."""
+        listed = sorted(gone)
+        marks = ", ".join("?" * len(listed))
+        query = (
+            "SELECT 1 FROM dispute_members m JOIN disputes d ON d.id = m.dispute_id"
+            f" WHERE m.record_id IN ({marks}) AND substr(d.ord, 1, 1) = ? LIMIT 1"
+        )
+        return self.conn.execute(query, [*listed, group]).fetchone() is not None
+
+    def alias_sets_naming(self, gone: set[str]) -> bool:
+        return any(alias_set["id"] in gone for alias_set in self.alias_sets)
 
 
-def _refs(record: Record, link: str) -> list[str]:
-    """The ids a field names: a list, one id, or none."""
-    value = record.get(link)
-    return list(value) if isinstance(value, list) else [] if value is None else [value]
+def _compiled_whole(_referrers: _Referrers, _gone: set[str]) -> bool:
+    """Sources are compiled whole, so an update never removes one; should one be gone, build in full."""
+    raise Declined("a source may be gone")
 
 
-def _check_links(kind: str, record: Record, present: dict[str, set[str]]) -> None:
-    if not cited_sources(record) <= present["sources"]:
-        raise Invalid(f"{record['id']}: unknown source")
-    for link, target in _LINKS.get(kind, ()):
-        if any(ref not in present[target] for ref in _refs(record, link)):
-            raise Invalid(f"{record['id']}: unknown {target[:-1]}")
-
-
-def _check_nothing_refers(
-    conn: sqlite3.Connection, alias_sets: list[Record], figures: list[Record], edit: Edit, gone: set[str]
-) -> None:
-    """No event, figure, comparison, slip or alias set that stays names a record that is gone."""
-    if not gone:
-        return
-    listed = sorted(gone)
-    marks = ", ".join("?" * len(listed))
-    events_gone = sorted(edit.removed.get("events", set()))
-    from_events = conn.execute(
-        f"SELECT 1 FROM event_links WHERE kind IN ('actor', 'place') AND target IN ({marks})"
-        f" AND event_id NOT IN ({', '.join('?' * len(events_gone))}) LIMIT 1",
-        [*listed, *events_gone],
-    ).fetchone()
-    from_words = conn.execute(
-        "SELECT 1 FROM dispute_members m JOIN disputes d ON d.id = m.dispute_id"
-        f" WHERE m.record_id IN ({marks}) AND substr(d.ord, 1, 1) IN (?, ?) LIMIT 1",
-        [*listed, WORDS, SLIPS],
-    ).fetchone()
-    figures_gone = edit.removed.get("figures", set())
-    from_figures = any(
-        doc["id"] not in figures_gone and ({doc.get("place"), doc.get("attributed_to")} & gone)
-        for doc in figures
-    )
-    from_aliases = any(alias_set["id"] in gone for alias_set in alias_sets)
-    if from_events or from_words or from_figures or from_aliases:
-        raise Invalid("a record that is gone is still named")
+# For each link that LINKS declares, how to tell whether a record the edit keeps names an id that is gone.
+REFERRERS: dict[tuple[str, str], Callable[[_Referrers, set[str]], bool]] = {
+    ("events", "places"): lambda r, gone: r.events_naming("place", gone),
+    ("events", "actors"): lambda r, gone: r.events_naming("actor", gone),
+    ("figures", "place"): lambda r, gone: r.figures_naming("place", gone),
+    ("figures", "attributed_to"): lambda r, gone: r.figures_naming("attributed_to", gone),
+    ("comparisons", "about"): lambda r, gone: r.in_words_about(WORDS, gone),
+    ("slips", "about"): lambda r, gone: r.in_words_about(SLIPS, gone),
+    ("slips", "source"): _compiled_whole,
+    ("aliases", "id"): lambda r, gone: r.alias_sets_naming(gone),
+}
 
 
 def _statements_of(conn: sqlite3.Connection, actor_ids: set[str]) -> set[str]:

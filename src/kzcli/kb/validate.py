@@ -6,13 +6,14 @@ before InvalidKB is raised, so one run shows every problem.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from kzcli.compare import computed_comparison_ids
 from kzcli.errors import InvalidKB
 from kzcli.kb.files import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
 from kzcli.kb.schema import MODELS
@@ -221,19 +222,63 @@ def _reference_pass(
 
     known = {kind: check.declared.get(kind, set()) for kind in KINDS}
     _scope_pass(check, valid)
+    _computed_pass(check, valid)
     every_id = AnyOf((set(ids), more_ids))  # once: copied per record, it made this pass quadratic
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             _check_links(check, kind, record, raw, known, every_id)
 
 
-# Which fields of a record name other records, and of what kind ("*" is any record id).
-_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "events": (("places", "places"), ("actors", "actors")),
-    "figures": (("place", "places"), ("attributed_to", "actors")),
-    "comparisons": (("about", "*"),),
-    "slips": (("about", "*"), ("source", "sources")),
+class Link(NamedTuple):
+    """A field of a record that names other records, and the kinds it may name ("*": any record id)."""
+
+    field: str
+    kinds: tuple[str, ...]
+
+
+# Every reference between records, declared once: the whole-KB validation checks them
+# here, and an update (index/update.py) checks an edit against the same declaration.
+LINKS: dict[str, tuple[Link, ...]] = {
+    "events": (Link("places", ("places",)), Link("actors", ("actors",))),
+    "figures": (Link("place", ("places",)), Link("attributed_to", ("actors",))),
+    "comparisons": (Link("about", ("*",)),),
+    "slips": (Link("about", ("*",)), Link("source", ("sources",))),
+    "aliases": (Link("id", ("actors", "places")),),
 }
+
+
+def linked(record: dict[str, Any], link: Link) -> list[str]:
+    """The ids a record's field names: a list, one id, or none."""
+    value = record.get(link.field)
+    return list(value) if isinstance(value, list) else [] if value is None else [value]
+
+
+def broken_links(
+    kind: str, record: dict[str, Any], known: Mapping[str, Container[str]], every_id: Container[str]
+) -> Iterator[tuple[tuple[int | str, ...], str]]:
+    """Each reference of `record` that names nothing, as (where in the record, message).
+
+    `known` holds each kind's ids (sources among them), `every_id` every record id; a
+    reference resolves only to a record of a kind its link names.
+    """
+    for loc, cite in _citations(record):
+        if cite["source"] not in known["sources"]:
+            yield (*loc, "source"), f"{_dotted(loc)}.source: unknown source {cite['source']!r}"
+    for link in LINKS.get(kind, ()):
+        listed = isinstance(record.get(link.field), list)
+        for i, ref in enumerate(linked(record, link)):
+            pools = [every_id if target == "*" else known[target] for target in link.kinds]
+            if any(ref in pool for pool in pools):
+                continue
+            loc = (link.field, i) if listed else (link.field,)
+            yield loc, _unknown(kind, _dotted(loc), link, ref)
+
+
+def _unknown(kind: str, where: str, link: Link, ref: str) -> str:
+    if kind == "aliases":
+        return f"{where}: no actor or place {ref!r} to add aliases to"
+    noun = "record" if link.kinds == ("*",) else " or ".join(target[:-1] for target in link.kinds)
+    return f"{where}: unknown {noun} {ref!r}"
 
 
 def _check_links(
@@ -245,25 +290,19 @@ def _check_links(
     every_id: Container[str],
 ) -> None:
     """Every source a citation names, and every record a field names, exists."""
-    for loc, cite in _citations(record):
-        if cite["source"] not in known["sources"]:
-            where = _located_line(raw, (*loc, "source"))
-            check.report(
-                raw, where, record["id"], f"{_dotted(loc)}.source: unknown source {cite['source']!r}"
-            )
-    if kind == "aliases" and record["id"] not in known["actors"] | known["places"]:
-        check.report(raw, raw.line, record["id"], f"id: no actor or place {record['id']!r} to add aliases to")
-    for link, target in _LINKS.get(kind, ()):
-        value = record.get(link)
-        refs = value if isinstance(value, list) else [] if value is None else [value]
-        pool: Container[str] = every_id if target == "*" else known[target]
-        for i, ref in enumerate(refs):
-            if ref not in pool:
-                loc = (link, i) if isinstance(value, list) else (link,)
-                noun = "record" if target == "*" else target[:-1]
-                check.report(
-                    raw, _located_line(raw, loc), record["id"], f"{_dotted(loc)}: unknown {noun} {ref!r}"
-                )
+    for loc, message in broken_links(kind, record, known, every_id):
+        check.report(raw, _located_line(raw, loc), record["id"], message)
+
+
+def _computed_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
+    """No comparison or slip takes the id of a comparison kz computes: the index keeps them all by id."""
+    computed = computed_comparison_ids(valid)
+    for kind in ("comparisons", "slips"):
+        for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
+            what = computed.get(record["id"])
+            if what is not None:
+                message = f"id: already the id of a computed comparison ({what})"
+                check.report(raw, _located_line(raw, ("id",)), record["id"], message)
 
 
 def _scope_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
