@@ -8,11 +8,15 @@ matches nothing, in a short message, before any work is done on it.
 from __future__ import annotations
 
 import json
+import os
+import re
+import resource
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI, MINI_KB
+from conftest import MINI, MINI_KB, kz_executable
 from kzcli.errors import ExitCode
 from kzcli.kb import yamlload
 from kzcli.kb.yamlload import MAX_DEPTH, LoadError, load_json_lines, load_yaml
@@ -134,3 +138,126 @@ def test_a_key_yaml_still_allows_is_read_alike() -> None:
     """At 1,022 characters (1,024 with its quotes) both readers read the key."""
     text = "- " + json.dumps({"id": "x", "k" * 1022: 1}) + "\n"
     assert load_json_lines(text) == yamlload._load(text) == [{"id": "x", "k" * 1022: 1}]
+
+
+# --- Names, queries and filter values: too long, or not UTF-8 ----------------------------------
+
+
+def _run(
+    args: list[bytes], stdin: bytes = b"", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """The real console script with byte arguments and byte input, as a shell passes them."""
+    full = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [kz_executable().encode(), *args],
+        input=stdin,
+        capture_output=True,
+        env=full,
+        timeout=120,
+        check=False,
+    )
+
+
+_BYTE_MINI = [arg.encode() for arg in MINI]
+_ENCODINGS = [
+    {},
+    {"LC_ALL": "C"},
+    {"PYTHONIOENCODING": "ascii"},
+    {"LC_ALL": "C", "PYTHONIOENCODING": "ascii"},
+]
+
+
+@pytest.mark.parametrize("env", _ENCODINGS, ids=["default", "C", "ascii", "C-ascii"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [b"actor", b"\xff\xfe"],
+        [b"place", b"east\xffford"],
+        [b"source", b"\xc3"],
+        [b"timeline", b"--actor", b"\xff"],
+        [b"timeline", b"--tag", b"\xff"],
+        [b"figures", b"--attributed-to", b"\xff"],
+        [b"statements", b"--attributed-to", b"\xff"],
+        [b"figures", b"\xff"],
+        [b"cite", b"\xff"],
+        [b"search", b"eastford \xff"],
+    ],
+    ids=lambda a: b" ".join(a).decode("ascii", "backslashreplace") if isinstance(a, list) else None,
+)
+def test_an_argument_that_is_not_utf8_matches_nothing(args: list[bytes], env: dict[str, str]) -> None:
+    """Not valid UTF-8: a miss (exit 1), one kz: line that shows the bytes escaped, never a traceback."""
+    result = _run([*_BYTE_MINI, *args], env=env)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == ExitCode.NO_MATCH, stderr
+    assert stderr.count("\n") == 1, stderr
+    assert stderr.startswith("kz: "), stderr
+    assert "(not valid UTF-8)" in stderr, stderr
+    assert re.search(r"\\x(ff|c3)", stderr), stderr  # the byte itself, escaped
+
+
+@pytest.mark.parametrize("env", _ENCODINGS, ids=["default", "C", "ascii", "C-ascii"])
+def test_a_batch_line_that_is_not_utf8_is_a_miss_and_the_batch_goes_on(env: dict[str, str]) -> None:
+    """`kz actor -`: a line that is not UTF-8 is reported escaped; the lines after it are answered."""
+    stdin = b"reyes\n\xff\xfe\n" + "Dána Reyés\nreyes\n".encode()
+    result = _run([*_BYTE_MINI, b"actor", b"-", b"--fields", b"id", b"-f", b"tsv"], stdin, env)
+    assert result.returncode == ExitCode.NO_MATCH
+    assert result.stdout.decode().split("\n") == ["id", "dana-reyes", "dana-reyes", "dana-reyes", ""]
+    assert result.stderr.decode().splitlines() == [
+        "kz: no actor matches '\\xff\\xfe' (not valid UTF-8)",
+        "kz: 1 of 4 actor names matched nothing (listed above)",
+    ]
+
+
+def _limit_memory() -> None:
+    limit = 500 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def test_a_50_mb_batch_line_is_a_short_miss_within_a_small_memory_bound(tmp_path: Path) -> None:
+    """A name longer than 1,000 characters matches nothing, found before any work on it (500 MB of memory)."""
+    line = (b"abcdefghij" * 5_000_000) + b"\n"  # varied letters: doubled ones fold together
+    process = subprocess.Popen(
+        [kz_executable(), *MINI, "actor", "-", "--fields", "id", "-f", "tsv"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_limit_memory,
+    )
+    out, err = process.communicate(line + b"reyes\n", timeout=300)
+    assert process.returncode == ExitCode.NO_MATCH, err[-2000:]
+    assert out.decode().splitlines() == ["id", "dana-reyes"]
+    lines = err.decode().splitlines()
+    assert lines[1:] == ["kz: 1 of 2 actor names matched nothing (listed above)"], lines
+    assert lines[0].startswith("kz: no actor matches 'abcdefghij"), lines[0][:200]
+    assert lines[0].endswith("(longer than 1,000 characters)")
+    assert len(lines[0]) < 200
+
+
+_LONG = "abcdefghij" * 10_000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["actor", _LONG],
+        ["actor", "reyes", _LONG],
+        ["place", _LONG],
+        ["source", _LONG],
+        ["timeline", "--actor", _LONG],
+        ["timeline", "--tag", _LONG],
+        ["figures", _LONG],
+        ["figures", "--attributed-to", _LONG],
+        ["statements", "--attributed-to", _LONG],
+        ["cite", _LONG],
+        ["search", _LONG],
+    ],
+    ids=lambda a: " ".join(x if len(x) < 20 else "LONG" for x in a),
+)
+def test_a_long_name_query_or_filter_value_is_a_short_miss(kz, args: list[str]) -> None:
+    """Longer than 1,000 characters: exit 1 and a kz: line that shows only the start of the text."""
+    result = kz(*MINI, *args)
+    assert result.code == ExitCode.NO_MATCH, result.stderr[-300:]
+    last = result.stderr.strip().split("\n")[-1]
+    assert last.startswith("kz: "), result.stderr[:400]
+    assert len(result.stderr) < 400, result.stderr[:400]
+    assert "longer than 1,000 characters" in result.stderr

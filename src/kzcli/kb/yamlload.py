@@ -124,8 +124,8 @@ def _number(text: str, node: yaml.Node, first_line: int, whole: bool = True) -> 
         decimal = float(text)  # linear in the text's length, and overflows to infinity
         if math.isfinite(decimal):
             return decimal
-    limit = "whole numbers must fit in 64 bits" if whole else "decimals must be below 1.8e308"
-    raise LoadError(node.start_mark.line + first_line, f"number too large: {_cut_short(text)} ({limit})")
+    limit = "whole numbers must fit in 64 bits" if whole else "a decimal must be below 1.8e308"
+    raise LoadError(node.start_mark.line + first_line, f"number too large: {_cut_short(text)}; {limit}")
 
 
 def _cut_short(number: str) -> str:
