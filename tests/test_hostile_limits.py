@@ -140,6 +140,47 @@ def test_a_key_yaml_still_allows_is_read_alike() -> None:
     assert load_json_lines(text) == yamlload._load(text) == [{"id": "x", "k" * 1022: 1}]
 
 
+_EDGES = {
+    "non-BMP": '- {"v": "\U0001f600"}\n',
+    "surrogate pair escape": '- {"v": "\\ud83d\\ude00"}\n',
+    "lone surrogate escape": '- {"v": "\\ud800"}\n',
+    "NaN": '- {"v": NaN}\n',
+    "Infinity": '- {"v": -Infinity}\n',
+    "duplicate key": '- {"v": 1, "v": 1}\n',
+    "minus zero": '- {"v": -0}\n',
+    "minus zero decimal": '- {"v": -0.0}\n',
+    "1e400": '- {"v": 1e400}\n',
+    "decimal past float": '- {"v": ' + "9" * 400 + ".5}\n",
+    "control escape": '- {"v": "\\u0001\\u001b"}\n',
+    "control raw": '- {"v": "\x01"}\n',
+    "DEL": '- {"v": "\x7f"}\n',
+    "BOM first": '\ufeff- {"v": 1}\n',
+    "BOM inside": '- {"v": "a\ufeff"}\n',
+    "U+FFFE": '- {"v": "\ufffe"}\n',
+    "NEL escape": '- {"v": "\\u0085"}\n',
+    "line separator": '- {"v": "\u2028"}\n',
+    "slash escape": '- {"v": "a\\/b"}\n',
+    "empty key": '- {"": 1}\n',
+    "20 digits": '- {"v": 99999999999999999999}\n',
+}
+
+
+@pytest.mark.parametrize("text", _EDGES.values(), ids=_EDGES.keys())
+def test_both_readers_read_the_same_at_the_edges(text: str) -> None:
+    """At each edge json reads what the YAML reader reads, or leaves the text to it: never a third answer."""
+    try:
+        slow: object = yamlload._load(text)
+    except LoadError:
+        slow = None
+    fast = load_json_lines(text)
+    assert fast is None or (slow is not None and repr(fast) == repr(slow)), (fast, slow)
+    try:
+        whole: object = load_yaml(text)
+    except LoadError:
+        whole = None
+    assert repr(whole) == repr(slow)
+
+
 # --- Names, queries and filter values: too long, or not UTF-8 ----------------------------------
 
 
