@@ -58,7 +58,7 @@ _FLOAT_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
 _PATTERNS = {_INT: _INT_TEXT, _FLOAT: _FLOAT_TEXT}
 
 # What kz reads, the same in both readers; past it a file is refused in words, before the value is made.
-MAX_DEPTH = 100  # levels of nesting, the top-level list being one (a record needs five)
+MAX_DEPTH = 100  # levels of nesting, the top-level list being one (no record needs ten)
 _TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels"
 _INT64 = 2**63  # SQLite holds whole numbers from -2**63 to 2**63 - 1
 _INT64_DIGITS = len(str(-_INT64))
