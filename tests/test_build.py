@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import sys
@@ -19,7 +20,7 @@ from kzcli.index.compile import compile_kb
 from kzcli.index.stream import Problem, insert, stream_into
 from kzcli.kb import yamlload
 from kzcli.kb.files import bundled_data_dir, read_kb
-from kzcli.kb.yamlload import LineDict, load_json_lines
+from kzcli.kb.yamlload import LineDict, LoadError, load_json_lines
 from test_update import _rows
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -83,31 +84,102 @@ def test_a_problem_stops_the_stream_and_validation_words_it(kz, tmp_path: Path) 
 
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
-_NUMBERS = st.integers(-(10**6), 10**6) | st.floats(allow_nan=False)
-_SCALARS = st.one_of(st.none(), st.booleans(), _NUMBERS, _TEXT)
-_VALUES = st.recursive(
-    _SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3)
+# Strings at YAML's edges: surrogates (written as \\ud800 escapes), a BOM, NEL, line separators,
+# escapes, and words that json and YAML read apart.
+_ODD_TEXT = st.text(
+    st.characters(categories=("Cs", "Cc", "Cf", "Zl", "Zp")) | st.sampled_from('\ufeff\x85\U0001f600\\"/'),
+    max_size=6,
+) | st.sampled_from(["-0", "1e400", "NaN", "Infinity", "true", "null", "~", "&a", "*a", "a: b", "# c"])
+_KEYS = (
+    _TEXT | _ODD_TEXT | st.integers(1018, 1026).map(lambda n: "k" * n)
+)  # YAML's longest key: 1,024 written
+_NUMBERS = (
+    st.integers(-(10**6), 10**6)
+    | st.integers(-(2**64), 2**64)  # 64 bits and past
+    | st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1])
+    | st.floats()  # NaN and infinities too
+    | st.sampled_from([-0.0, 1e308, 1e-320])
 )
 
 
-@given(st.lists(st.dictionaries(_TEXT, _VALUES, max_size=4), min_size=1, max_size=4))
-@example([{"small": 1e-05, "large": 1e16}])  # json writes exponents; kz's YAML reads them as text
-@example([{"flag": True, "none": None}])
-@example([{"control": "\x7f\x85"}])
-def test_json_lines_read_as_yaml_reads_them_or_not_at_all(records: list[dict[str, object]]) -> None:
-    """One JSON object a line is read by json only where kz's YAML loader gives the very same values."""
-    import json
+class _Huge:
+    """An integer of more digits than Python converts (4,300), written as its digits."""
 
-    text = "".join(f"- {json.dumps(r, ensure_ascii=False)}\n" for r in records)
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"_Huge({len(self.digits)} digits)"
+
+
+_HUGE = st.builds(_Huge, st.sampled_from(["9" * 4301, "-" + "1" * 5000, "1" + "0" * 400 + ".5"]))
+_SCALARS = st.one_of(st.none(), st.booleans(), _NUMBERS, _TEXT, _ODD_TEXT, _HUGE)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3)
+)
+
+
+class _Deep:
+    """A value inside `levels` lists or mappings, written by _dumped (json.dumps itself would recurse)."""
+
+    def __init__(self, levels: int, mapping: bool, inner: object) -> None:
+        self.levels, self.mapping, self.inner = levels, mapping, inner
+
+
+_DEEP = st.builds(_Deep, st.integers(90, 1200), st.booleans(), _SCALARS)
+
+
+def _dumped(value: object, ascii_only: bool) -> str:
+    """`value` as json.dumps writes it (the form the JSON-lines reader takes), deep nesting included."""
+    if isinstance(value, _Deep):
+        opening, closing = ('{"k": ', "}") if value.mapping else ("[", "]")
+        return opening * value.levels + _dumped(value.inner, ascii_only) + closing * value.levels
+    if isinstance(value, dict):
+        fields = (f"{_dumped(key, ascii_only)}: {_dumped(item, ascii_only)}" for key, item in value.items())
+        return "{" + ", ".join(fields) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_dumped(item, ascii_only) for item in value) + "]"
+    if isinstance(value, _Huge):
+        return value.digits
+    return json.dumps(value, ensure_ascii=ascii_only)
+
+
+@given(
+    st.lists(st.dictionaries(_KEYS, _VALUES | _DEEP, max_size=4), min_size=1, max_size=4),
+    st.booleans(),
+)
+@example([{"small": 1e-05, "large": 1e16}], False)  # json writes exponents; kz's YAML reads them as text
+@example([{"flag": True, "none": None}], False)
+@example([{"control": "\x7f\x85"}], False)
+@example([{"deep": _Deep(99, False, 1)}, {"deeper": _Deep(98, True, 1)}], False)  # at the limit
+@example([{"deep": _Deep(5000, False, 1)}], False)  # past json's recursion
+@example([{"number": _Huge("9" * 4400), "k" * 1023: 2**63}], False)
+@example([{"surrogate": "\ud800", "pair": "\U0001f600"}], True)
+def test_json_lines_read_as_yaml_reads_them_or_not_at_all(
+    records: list[dict[str, object]], ascii_only: bool
+) -> None:
+    """One JSON object a line is read by json only where kz's YAML loader gives the very same values.
+
+    Past the edges (deep nesting, huge numbers, long keys, odd strings) the two agree too: the
+    YAML reader refuses in words (LoadError), and json leaves the text to it.
+    """
+    text = "".join(f"- {_dumped(r, ascii_only)}\n" for r in records)
+    if not ascii_only and _SURROGATE.search(text):
+        return  # not text a file can hold: kz reads files as UTF-8
+    try:
+        slow = yamlload._load(text)  # the YAML reader itself (load_yaml would take the json path too)
+    except LoadError:
+        slow = _REFUSED
     fast = load_json_lines(text, lined=True)
     if fast is None:
         return
-    try:
-        slow = yamlload._load(text)  # the YAML reader itself (load_yaml would take the json path too)
-    except Exception as exc:  # the YAML loader refuses it: json must not have taken it
-        pytest.fail(f"json took text the YAML loader refuses: {exc}")
+    assert slow is not _REFUSED, "json took text the YAML loader refuses"
     assert _typed(fast) == _typed(slow)
     assert _lines(fast) == _lines(slow)
+
+
+_REFUSED = object()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _lines(value: object) -> object:

@@ -92,14 +92,25 @@ def _exit_code(*args: str) -> int:
     return result.exit_code
 
 
-@given(name=st.text(max_size=200))
+def _as_python_reads(data: bytes) -> str:
+    """Bytes as Python gives them in an argument: a byte that is not UTF-8 kept as a surrogate."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+# Names at the limits: not UTF-8, and about the longest name kz looks at (1,000 characters).
+_NOT_UTF8 = st.binary(max_size=12).map(_as_python_reads)
+_LONG_NAMES = st.integers(990, 1010).map(lambda n: ("abcdefghij" * 101)[:n])
+_names = st.text(max_size=200) | _NOT_UTF8 | _LONG_NAMES
+
+
+@given(name=_names)
 def test_any_actor_or_place_name_exits_cleanly(name: str) -> None:
-    """Any string as a name gives exit 0, 1 or 2 and never raises."""
+    """Any string as a name (not UTF-8, too long) gives exit 0, 1 or 2 and never raises."""
     assert _exit_code("actor", name) in (0, 1, 2)
     assert _exit_code("place", name) in (0, 1, 2)
 
 
-@given(text=st.text(max_size=200))
+@given(text=_names)
 def test_any_search_text_exits_cleanly(text: str) -> None:
     """Any search text, FTS5 syntax included, gives exit 0, 1 or 2 and never raises."""
     assert _exit_code("search", text, "-f", "json") in (0, 1, 2)
@@ -118,6 +129,8 @@ _scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-5, 2**40),
+    st.integers(-(2**70), 2**70),  # past the 64 bits SQLite holds
+    st.floats(),
     st.text(max_size=12),
     st.sampled_from(["2022-01-05", "no"]),
 )
@@ -141,20 +154,47 @@ def _assert_clean(result: object) -> None:
         assert lines[-1].startswith("kz: ") or (code == ExitCode.USAGE and "Error: " in stderr), stderr
 
 
+def _nested(levels: int, mapping: bool, json_line: bool) -> str:
+    """A record nested `levels` deep, as one JSON line or as flow YAML."""
+    opening, closing = ('{"k": ', "}") if mapping else ("[", "]")
+    inner = opening * levels + "1" + closing * levels
+    return f'- {{"id": "x", "v": {inner}}}\n' if json_line else f"- {{id: x, v: {inner}}}\n"
+
+
+def _number_record(digits: str, json_line: bool) -> str:
+    return f'- {{"id": "x", "value": {digits}}}\n' if json_line else f"- id: x\n  value: {digits}\n"
+
+
+_DIGITS = st.sampled_from(["9" * 4301, "-" + "1" * 5000, "9223372036854775808", "1" + "0" * 400 + ".5"])
+# The shapes of the value limits: deep nesting, huge numbers, long keys, in both ways of writing.
+_LIMIT_TEXTS = st.one_of(
+    st.builds(_nested, st.integers(95, 1200), st.booleans(), st.booleans()),
+    st.builds(_number_record, _DIGITS, st.booleans()),
+    st.integers(1018, 1030).map(lambda n: f'- {{"id": "x", "{"k" * n}": 1}}\n'),
+)
+
+
 @given(
     kind=st.sampled_from(["events", "actors", "places", "figures", "sources", "aliases"]),
     records=_records,
-    raw=st.one_of(st.none(), st.text(max_size=80)),
+    raw=st.one_of(st.none(), st.text(max_size=80), _LIMIT_TEXTS, st.binary(max_size=80)),
+    json_lines=st.booleans(),
 )
-def test_any_yaml_document_as_a_layer_file_exits_cleanly(kind: str, records: object, raw: str | None) -> None:
-    """A random YAML document (or text) as a layer file gives an answer or exit 3, never a traceback."""
+def test_any_yaml_document_as_a_layer_file_exits_cleanly(
+    kind: str, records: list[dict[str, object]], raw: str | bytes | None, json_lines: bool
+) -> None:
+    """Any document (YAML, JSON lines, any bytes) as a layer file: an answer or exit 3, never a traceback."""
     import yaml
 
     with tempfile.TemporaryDirectory() as work:
         layer = Path(work) / "layer"
         layer.mkdir()
-        text = raw if raw is not None else yaml.safe_dump(records, allow_unicode=True)
-        (layer / f"{kind}.yaml").write_text(text, encoding="utf-8")
+        if raw is None and json_lines:
+            raw = "".join(f"- {json.dumps(record, ensure_ascii=False)}\n" for record in records)
+        elif raw is None:
+            raw = yaml.safe_dump(records, allow_unicode=True)
+        data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+        (layer / f"{kind}.yaml").write_bytes(data)
         env = {"KZ_CACHE_DIR": str(Path(work) / "cache")}
         result = _runner.invoke(
             app,
@@ -179,6 +219,8 @@ _TOKENS = st.one_of(
         ]
     ),
     st.text(max_size=10),
+    st.binary(max_size=8).map(_as_python_reads),
+    _LONG_NAMES,
 )  # fmt: skip
 
 
@@ -191,3 +233,22 @@ def test_any_command_line_exits_cleanly(command: str, args: list[str]) -> None:
         args = [a for a in args if a not in ("-o", "--output")]  # never write files from a fuzzer
     result = _runner.invoke(app, ["--data-dir", str(MINI_KB), command, *args], catch_exceptions=False)
     _assert_clean(result)
+
+
+@given(lines=st.lists(st.binary(max_size=30) | _LONG_NAMES.map(str.encode), max_size=6))
+def test_any_batch_input_is_answered_line_by_line(lines: list[bytes]) -> None:
+    """`kz actor -`, any bytes a line: each line answered or reported, then exit 0 or 1, never a traceback."""
+    stdin = b"\n".join(lines) + b"\n"
+    asked = [line for line in stdin.split(b"\n") if line.decode("utf-8", "surrogateescape").strip()]
+    result = _runner.invoke(
+        app, ["--data-dir", str(MINI_KB), "actor", "-", "-f", "jsonl"], input=stdin, catch_exceptions=False
+    )
+    assert result.exit_code in (0, 1), result.stderr
+    answered = result.stdout.splitlines()
+    missed = result.stderr.splitlines()
+    assert all(line.startswith("kz: ") for line in missed), missed
+    if result.exit_code:
+        assert (
+            missed[-1] == f"kz: {len(missed) - 1} of {len(asked)} actor names matched nothing (listed above)"
+        )
+    assert len(answered) + max(len(missed) - 1, 0) == len(asked)

@@ -27,8 +27,28 @@ def _docs(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
     return [json.loads(row[0]) for row in conn.execute(sql, params)]
 
 
+# The longest name, id, search text or filter value kz looks at; longer matches nothing.
+MAX_ASKED = 1000
+# Bytes that were not UTF-8, as Python keeps them in arguments and in kz's reading of stdin.
+_NOT_UTF8 = re.compile(r"[\ud800-\udfff]")
+
+
+def asked(kind: str, text: str) -> str:
+    """`text` as given, if it can name a `kind` at all; else NoMatch, before any work is done on it.
+
+    A 50 MB name would cost gigabytes in the close-match hint, and text that is not UTF-8
+    cannot be matched or given to SQLite; either is a miss, shown cut short and escaped.
+    """
+    if len(text) > MAX_ASKED:
+        raise NoMatch(f"no {kind} matches {_shown(text)} (longer than {MAX_ASKED:,} characters)")
+    if _NOT_UTF8.search(text):
+        raise NoMatch(f"no {kind} matches {_shown(text)} (not valid UTF-8)")
+    return text
+
+
 def resolve(conn: sqlite3.Connection, kind: str, query: str) -> str:
     """The one id that `query` names (by id, name or alias); NoMatch otherwise."""
+    asked(kind, query)
     exact = conn.execute(
         f"SELECT id FROM {KIND_TABLES[kind]} WHERE id = ?", (clean_text(query).strip().lower(),)
     ).fetchone()
@@ -55,9 +75,13 @@ def resolve(conn: sqlite3.Connection, kind: str, query: str) -> str:
     return _raise_unknown(kind, query, hint)
 
 
+# repr's escape for a byte that was not UTF-8 (\udcff), not preceded by an escaped backslash.
+_BYTE_REPR = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+
+
 def _shown(query: str) -> str:
-    """A user's query quoted for a one-line message, cut short if long."""
-    return repr(query if len(query) <= 60 else query[:57] + "...")
+    """A user's query quoted for a one-line message, cut short if long; a byte that was not UTF-8 as \\xff."""
+    return _BYTE_REPR.sub(r"\1\\x\2", repr(query if len(query) <= 60 else query[:57] + "..."))
 
 
 def _raise_unknown(kind: str, query: str, hint: str) -> str:
@@ -223,7 +247,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> tuple[list[Record
     Also returns how many matches were ranked when the matches were too many to
     rank them all (None when every match was ranked).
     """
-    text = clean_text(text)
+    text = clean_text(asked("entry", text))
     column = _COLUMN_FILTER.search(text)
     if column:
         raise BadUsage(
@@ -322,7 +346,7 @@ def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Re
 
 def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[Record], list[Record]]:
     """What `kz cite ID` cites: the fact, its citations (every side if disputed), their sources."""
-    rid = record_id.strip()
+    rid = asked("record", record_id).strip()
     source = source_docs(conn, {rid})
     if source:
         label = source[0]["title"] or f"[untitled {source[0]['kind']}]"

@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 
+from kzcli.ask.lookups import MAX_ASKED
 from kzcli.cli.app import _say, _state, _writing_stdout, emit, pick_format
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.show import views
@@ -25,16 +26,38 @@ Record = dict[str, Any]
 STDIN = "-"
 
 
+# A line of stdin is read this far at most: past it, it is surely longer than any name kz looks at.
+_LINE_BYTES = 4 * (MAX_ASKED + 1)  # a character is at most four bytes of UTF-8
+_CHUNK = 1 << 16
+
+
 def names_given(args: list[str]) -> Iterator[str]:
     """The names on the command line, with `-` read from stdin one name a line (blank lines skipped)."""
     for arg in args:
-        if arg != STDIN:
+        if arg == STDIN:
+            yield from _stdin_names()
+        else:
             yield arg
-            continue
-        for line in sys.stdin:
-            name = line.strip()
-            if name:
-                yield name
+
+
+def _stdin_names() -> Iterator[str]:
+    """One name a line, read as UTF-8 whatever the locale (a byte that is not UTF-8 is kept, to be shown).
+
+    A line too long to be a name is cut where it surely is, and the rest skipped unread:
+    the lookup then reports the miss without kz ever holding the whole line.
+    """
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream put in place of stdin (in-process)
+        yield from (name for name in (line.strip() for line in sys.stdin) if name)
+        return
+    while line := stream.readline(_LINE_BYTES):
+        text = line.decode("utf-8", "surrogateescape")
+        if len(line) == _LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                pass
+            yield text  # at least MAX_ASKED + 1 characters, kept whole so that it stays too long
+        elif text.strip():
+            yield text.strip()
 
 
 def is_batch(args: list[str]) -> bool:

@@ -69,7 +69,7 @@ def _links(
         if value is not None:
             links[kind] = queries.resolve(state.conn, kind, value)
     if tag is not None:
-        links["tag"] = tag
+        links["tag"] = queries.asked("tag", tag)
     return links
 
 
@@ -263,7 +263,8 @@ def _figure_rows(
 ) -> list[dict[str, Any]]:
     """The figures of the wanted metrics (every metric if none), by originator and support."""
     known = set(queries.metrics(state.conn))
-    unknown = [m for m in wanted if m not in known and m not in queries.CASUALTY_METRICS]
+    asked = [queries.asked("metric", m) for m in wanted]
+    unknown = [m for m in asked if m not in known and m not in queries.CASUALTY_METRICS]
     if unknown:
         raise NoMatch(f"no figures for metric {unknown[0]!r}; known metrics: {', '.join(sorted(known))}")
     rows = queries.figures(state.conn, list(dict.fromkeys(wanted or sorted(known))))

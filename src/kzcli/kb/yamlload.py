@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -56,6 +57,13 @@ _INT_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
 _PATTERNS = {_INT: _INT_TEXT, _FLOAT: _FLOAT_TEXT}
 
+# What kz reads, the same in both readers; past it a file is refused in words, before the value is made.
+MAX_DEPTH = 100  # levels of nesting, the top-level list being one (no record needs ten)
+_TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels"
+_INT64 = 2**63  # SQLite holds whole numbers from -2**63 to 2**63 - 1
+_INT64_DIGITS = len(str(-_INT64))
+_KEY_CHARS = 1024  # YAML's longest key as written, its quotes included
+
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc]
     """Tags come only from the text's own syntax; plain scalars are typed later, in _scalar.
@@ -85,9 +93,9 @@ def _scalar(node: yaml.ScalarNode, first_line: int) -> Any:
             return None
         if value[0] in "-0123456789":
             if _INT_TEXT.fullmatch(value):
-                return int(value)
+                return _number(value, node, first_line)
             if _FLOAT_TEXT.fullmatch(value):
-                return float(value)
+                return _number(value, node, first_line, whole=False)
         return value
     if tag == _STR:
         return value
@@ -95,11 +103,33 @@ def _scalar(node: yaml.ScalarNode, first_line: int) -> Any:
         return None
     pattern = _PATTERNS.get(tag)
     if pattern is not None and pattern.fullmatch(value):
-        return int(value) if tag == _INT else float(value)
+        return _number(value, node, first_line, whole=tag == _INT)
     where = node.start_mark.line + first_line
     if pattern is not None or tag == _NULL:
         raise LoadError(where, f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
     raise LoadError(where, f"tag {tag!r} is not allowed here")
+
+
+def _number(text: str, node: yaml.Node, first_line: int, whole: bool = True) -> int | float:
+    """A decimal number from its text; one SQLite could not hold is refused before it is converted.
+
+    (Python itself refuses to convert more than 4,300 digits, with a ValueError.)
+    """
+    if whole:
+        if len(text) <= _INT64_DIGITS:  # a sign and 19 digits at most: cheap to convert, then compared
+            number = int(text)
+            if -_INT64 <= number < _INT64:
+                return number
+    else:
+        decimal = float(text)  # linear in the text's length, and overflows to infinity
+        if math.isfinite(decimal):
+            return decimal
+    limit = "whole numbers must fit in 64 bits" if whole else "a decimal must be below 1.8e308"
+    raise LoadError(node.start_mark.line + first_line, f"number too large: {_cut_short(text)}; {limit}")
+
+
+def _cut_short(number: str) -> str:
+    return number if len(number) <= 24 else f"{number[:20]}… ({len(number):,} characters)"
 
 
 def _build(root: yaml.Node, first_line: int = 1, may_alias: bool = True) -> Any:
@@ -110,7 +140,7 @@ def _build(root: yaml.Node, first_line: int = 1, may_alias: bool = True) -> Any:
     """
     seen: set[int] = set()
 
-    def build(node: yaml.Node) -> Any:
+    def build(node: yaml.Node, depth: int) -> Any:
         if may_alias:
             if id(node) in seen:
                 raise LoadError(
@@ -119,10 +149,12 @@ def _build(root: yaml.Node, first_line: int = 1, may_alias: bool = True) -> Any:
             seen.add(id(node))
         if type(node) is yaml.ScalarNode:
             return _scalar(node, first_line)
+        if depth > MAX_DEPTH:
+            raise LoadError(node.start_mark.line + first_line, _TOO_DEEP)
         if type(node) is yaml.SequenceNode:
             if node.tag != _SEQ:
                 raise LoadError(node.start_mark.line + first_line, f"tag {node.tag!r} is not allowed here")
-            return [build(item) for item in node.value]
+            return [build(item, depth + 1) for item in node.value]
         if node.tag != _MAP:
             raise LoadError(node.start_mark.line + first_line, f"tag {node.tag!r} is not allowed here")
         mapping = LineDict()
@@ -131,19 +163,16 @@ def _build(root: yaml.Node, first_line: int = 1, may_alias: bool = True) -> Any:
         mapping.key_lines = key_lines
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + first_line
-            key = build(key_node)  # no merge resolver is registered: "<<" is just text
+            key = build(key_node, depth + 1)  # no merge resolver is registered: "<<" is just text
             if type(key) is not str:
                 raise LoadError(line, f"mapping key {key!r} is not text")
             if key in mapping:
                 raise LoadError(line, f"duplicate key {key!r} (first at line {key_lines[key]})")
             key_lines[key] = line
-            mapping[key] = build(value_node)
+            mapping[key] = build(value_node, depth + 1)
         return mapping
 
-    try:
-        return build(root)
-    except RecursionError:
-        raise LoadError(root.start_mark.line + first_line, "nesting is too deep") from None
+    return build(root, 1)
 
 
 # A top-level sequence item starts at column 0 with "-". Document markers and
@@ -286,7 +315,20 @@ class _NotKzYaml(ValueError):
 def _yaml_float(text: str) -> float:
     if _FLOAT_TEXT.fullmatch(text) is None:
         raise _NotKzYaml(text)
-    return float(text)
+    decimal = float(text)
+    if not math.isfinite(decimal):
+        raise _NotKzYaml(text)
+    return decimal
+
+
+def _yaml_int(text: str) -> int:
+    """A JSON integer as kz's YAML reads it; one it refuses as too large is refused before conversion."""
+    if len(text) > _INT64_DIGITS:
+        raise _NotKzYaml(text)
+    number = int(text)
+    if not -_INT64 <= number < _INT64:
+        raise _NotKzYaml(text)
+    return number
 
 
 def _refuse(text: str) -> Any:
@@ -295,6 +337,31 @@ def _refuse(text: str) -> Any:
 
 # What YAML may hold as it stands (its c-printable); json writes other characters unescaped too.
 _NOT_YAML_PRINTABLE = re.compile(r"[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _past_yaml_limits(line: str) -> bool:
+    """Whether a record line nests deeper, or has a longer key, than kz's YAML reader takes.
+
+    Found from the text, before json recurses into it: the YAML reader then words the refusal.
+    The record is the second level (the list of records is the first).
+    """
+    if line.count("[") + line.count("{") >= MAX_DEPTH and _bracket_depth(line) >= MAX_DEPTH:
+        return True
+    return len(line) > _KEY_CHARS and any(
+        token.end() - token.start() > _KEY_CHARS and line.startswith(":", token.end())
+        for token in _JSON_STRING.finditer(line)
+    )
+
+
+def _bracket_depth(line: str) -> int:
+    """The deepest nesting of brackets outside the strings of a JSON line."""
+    brackets = _JSON_STRING.sub("", line).encode("utf-8", "surrogatepass").translate(None, _NOT_BRACKETS)
+    return max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
 
 
 def load_json_lines(text: str, first_line: int = 1, lined: bool = False) -> list[dict[str, Any]] | None:
@@ -317,9 +384,13 @@ def load_json_lines(text: str, first_line: int = 1, lined: bool = False) -> list
     numbered = [(number, line) for number, line in enumerate(text.split("\n"), first_line) if line]
     if not numbered or not all(line.startswith("- {") and line.endswith("}") for _, line in numbered):
         return None
+    if any(_past_yaml_limits(line) for _, line in numbered):
+        return None
     bodies = [line[2:] for _, line in numbered]
     try:
-        items = json.loads("[" + ",".join(bodies) + "]", parse_float=_yaml_float, parse_constant=_refuse)
+        items = json.loads(
+            "[" + ",".join(bodies) + "]", parse_float=_yaml_float, parse_int=_yaml_int, parse_constant=_refuse
+        )
     except ValueError:
         return None
     if json.dumps(items, ensure_ascii=False) != "[" + ", ".join(bodies) + "]":
@@ -360,13 +431,14 @@ def _load(text: str, first_line: int = 1) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
+        words = " ".join(str(exc.problem or exc.context or exc).split())
+        if words == "exceeded maximum nesting depth":  # libyaml's own limit, past kz's
+            raise LoadError(line, _TOO_DEEP) from None
         # libyaml's words name the problem well; say what kind of problem it is.
-        raise LoadError(
-            line, "YAML syntax: " + " ".join(str(exc.problem or exc.context or exc).split())
-        ) from None
+        raise LoadError(line, "YAML syntax: " + words) from None
     except yaml.YAMLError as exc:
         raise LoadError(1, "YAML syntax: " + " ".join(str(exc).split())) from None
-    except RecursionError:
-        raise LoadError(1, "nesting is too deep") from None
+    except RecursionError:  # PyYAML's own composer, without libyaml, recurses in Python
+        raise LoadError(1, _TOO_DEEP) from None
     finally:
         loader.dispose()
