@@ -127,7 +127,7 @@ def check_target(path: Path, *, force: bool) -> os.stat_result | None:
 
 def _trusted_link(path: Path, link: os.stat_result) -> bool:
     """A link --force may follow: the user's own, in a folder no one else can write."""
-    folder = os.stat(path.parent if str(path.parent) else Path("."))
+    folder = os.stat(path.parent)  # Path("x").parent is ".": never empty
     others_write = folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     return link.st_uid == os.geteuid() and folder.st_uid == os.geteuid() and not others_write
 
