@@ -1,6 +1,7 @@
 """SIGKILL kz at random moments of a cold build or an export, and check it recovers.
 
 `python bench/crash.py [--kills N] [--events N] [--seed S]`
+`python bench/crash.py --signals N [--events N]`: N Ctrl-Cs and SIGTERMs instead (see `signal_rounds`).
 
 Each round starts `kz timeline` on a cold cache (or `kz export -f sqlite -o FILE --force`)
 of a generated KB in its own process group, kills it with SIGKILL after a random delay,
@@ -17,6 +18,7 @@ with the forked worker, the part most likely to leave something behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -34,7 +36,7 @@ from synth import synthesise  # noqa: E402  (bench/ is not a package)
 # Runs kz's entry point with the parallel YAML loader switched on for small files.
 PRELUDE = (
     "import sys, kzcli.kb.yamlload as y; y.PART_THRESHOLD = y.PARALLEL_THRESHOLD = 1; y.ITEMS_PER_PART = 50; "
-    "sys.argv[0] = 'kz'; from kzcli.cli import main; main()"
+    "sys.argv[0] = 'kz'; from kzcli.entry import main; main()"
 )
 OWN_FILES = ("kz-index-", "kz-stamp-")
 
@@ -158,12 +160,100 @@ def crash_rounds(work: Path, events: int, kills: int, seed: int) -> Tally:
     return crasher.tally
 
 
+@dataclass
+class SignalTally:
+    """What the signal rounds saw: how runs ended, and what went wrong."""
+
+    exits: dict[int, int] = field(default_factory=dict)
+    hung: int = 0
+    tracebacks: int = 0
+    orphans: list[int] = field(default_factory=list)
+    slowest_exit_s: float = 0.0
+
+
+def block_yaml_kb(work: Path, events: int) -> Path:
+    """A generated KB whose events are one block-style YAML file, the shape loaded in parts by the pool."""
+    import yaml  # noqa: TID251  (the bench writes the block style a user's editor would; kz's warm path is not here)
+
+    kb = work / "kb"
+    synthesise(events, kb)
+    loaded = []
+    for path in sorted([kb / "events.yaml", *sorted((kb / "events").glob("*.yaml"))]):
+        if path.exists():
+            loaded += yaml.safe_load(path.read_text(encoding="utf-8"))
+            path.unlink()
+    if (kb / "events").exists():
+        (kb / "events").rmdir()
+    block = yaml.safe_dump(loaded, allow_unicode=True, sort_keys=False)
+    (kb / "events.yaml").write_text(block, encoding="utf-8")
+    return kb
+
+
+def signal_rounds(work: Path, events: int, rounds: int, seed: int, command: tuple[str, ...]) -> SignalTally:
+    """Ctrl-C the process group (once, or twice in quick succession) or SIGTERM kz alone, at random moments.
+
+    Every run must end within 20 s of the signal, with 130 (Ctrl-C), 143 (SIGTERM) or,
+    if it finished first, its own code; with no traceback; and leave no process behind.
+    """
+    kb = block_yaml_kb(work, events)
+    env = {**os.environ, "KZ_CACHE_DIR": str(work / "cache"), "KZ_DATA_DIR": str(kb)}
+    env.pop("KZ_DATA_PATH", None)
+    started = time.monotonic()
+    subprocess.run(kz_argv(*command), env=env, capture_output=True, check=False, timeout=600)
+    whole_s = time.monotonic() - started
+    rng, tally = random.Random(seed), SignalTally()
+    for i in range(rounds):
+        subprocess.run(kz_argv("cache", "--clear"), env=env, capture_output=True, check=False)
+        _signal_round(kz_argv(*command), env, rng.uniform(0.1, whole_s), i % 3, tally)
+    return tally
+
+
+def _signal_round(argv: list[str], env: dict[str, str], delay: float, how: int, tally: SignalTally) -> None:
+    """One run, one signal (how: 0 Ctrl-C, 1 two Ctrl-Cs, 2 SIGTERM to kz alone), and what followed."""
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    time.sleep(delay)
+    sent = time.monotonic()
+    with contextlib.suppress(ProcessLookupError):
+        if how == 2:
+            os.kill(proc.pid, signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+            if how == 1:
+                time.sleep(0.05)
+                os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        tally.hung += 1
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate()
+    tally.slowest_exit_s = max(tally.slowest_exit_s, time.monotonic() - sent)
+    tally.exits[proc.returncode] = tally.exits.get(proc.returncode, 0) + 1
+    tally.tracebacks += b"Traceback" in err
+    tally.orphans += wait_group_gone(proc.pid)
+
+
+def _report_signals(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="kz-signals-") as work:
+        tally = signal_rounds(Path(work), args.events, args.signals, args.seed, ("validate",))
+    print(f"signal rounds: {args.signals} (kz validate, {args.events} block-YAML events, seed {args.seed})")
+    print(f"exit codes: {dict(sorted(tally.exits.items()))}")
+    print(f"hung past 20 s: {tally.hung}; tracebacks: {tally.tracebacks}; left alive: {len(tally.orphans)}")
+    print(f"slowest exit after the signal: {tally.slowest_exit_s:.2f} s")
+    return 0 if not (tally.hung or tally.tracebacks or tally.orphans) else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--signals", type=int, default=0, help="signal rounds instead of kill rounds")
     parser.add_argument("--kills", type=int, default=40, help="rounds (each kills one kz run)")
     parser.add_argument("--events", type=int, default=3000, help="events in the generated KB")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
+    if args.signals:
+        return _report_signals(args)
     with tempfile.TemporaryDirectory(prefix="kz-crash-") as work:
         tally = crash_rounds(Path(work), args.events, args.kills, args.seed)
     print(f"rounds: {args.kills} ({args.events} events, seed {args.seed})")

@@ -137,7 +137,7 @@ def test_python_m_kzcli_works() -> None:
 
 _PROBE = """
 import sys
-from kzcli.cli import main
+from kzcli.entry import main
 sys.argv = ["kz", *sys.argv[1:]]
 try:
     main()

@@ -1,5 +1,5 @@
 """Allow `python -m kzcli`."""
 
-from kzcli.cli import main
+from kzcli.entry import main
 
 main()

@@ -16,6 +16,11 @@ class ExitCode(IntEnum):
     DISPUTED = 5
     NO_MEMORY = 6
     INTERRUPTED = 130
+    TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised like Ctrl-C's KeyboardInterrupt, so every clean-up runs on the way out."""
 
 
 class KzError(Exception):

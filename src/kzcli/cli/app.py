@@ -9,6 +9,7 @@ import io
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import sys
 import typing
@@ -23,7 +24,7 @@ from kzcli.ask import lookups as queries
 from kzcli.cli import argv as arguments
 from kzcli.cli import pager
 from kzcli.cli.help import KzCommand, KzGroup
-from kzcli.errors import ExitCode, InvalidKB, KzError, OutputError
+from kzcli.errors import ExitCode, InvalidKB, KzError, OutputError, Terminated
 from kzcli.index.store import meta, open_index
 from kzcli.kb.files import layer_folders, no_progress
 from kzcli.show import charts, views
@@ -138,6 +139,7 @@ def handles_errors(command: F) -> F:
         except OSError as exc:
             _fail(OutputError(f"cannot write output: {exc.strerror or exc}"))
         except KeyboardInterrupt:
+            _stop_listening()
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         return result
 
@@ -460,8 +462,20 @@ def _click_exception() -> type[Exception]:
     return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+def _stop_listening() -> None:
+    """Once kz is stopping, a second Ctrl-C or SIGTERM must not break the clean-up or print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def main() -> None:
     """Console-script entry point: `kz`."""
+    # SIGTERM unwinds like Ctrl-C: workers are killed and temporaries removed on the way out.
+    signal.signal(signal.SIGTERM, _on_sigterm)
     with_values, flags = _global_options()
     sys.argv[1:] = arguments.globals_first(arguments.bare_fields(sys.argv[1:]), with_values, flags)
     if hasattr(sys.stdout, "reconfigure"):
@@ -484,6 +498,9 @@ def main() -> None:
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(int(ExitCode.OUTPUT))
+    except (KeyboardInterrupt, Terminated) as stop:  # outside a command, or a second signal in its clean-up
+        _stop_listening()
+        sys.exit(int(ExitCode.TERMINATED if isinstance(stop, Terminated) else ExitCode.INTERRUPTED))
     except MemoryError:  # a build or export under a memory limit: one line, never a traceback
         _say("kz: out of memory; raise the memory limit (ulimit -v) or use a smaller knowledge base")
         sys.exit(int(ExitCode.NO_MEMORY))
@@ -493,6 +510,7 @@ def main() -> None:
     except Exception as exc:
         if type(exc).__name__ != "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words
             raise
+        _stop_listening()
         sys.exit(int(ExitCode.INTERRUPTED))
     finally:
         app.registered_commands = everything

@@ -33,6 +33,7 @@ EXIT_CODES = {
     ExitCode.DISPUTED: "--strict: a fact shown is one side of a contradiction",
     ExitCode.NO_MEMORY: "out of memory (a memory limit below what the knowledge base needs)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.TERMINATED: "terminated (SIGTERM)",
 }
 
 EXAMPLES: dict[str, list[str]] = {

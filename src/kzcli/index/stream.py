@@ -25,6 +25,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from kzcli import workers
 from kzcli.compare import marks as mark_map
 from kzcli.compare import worst_first
 from kzcli.index.compile import (
@@ -48,7 +49,6 @@ from kzcli.kb.pieces import PIECEWISE, file_key, text_of
 from kzcli.kb.validate import AnyOf, StreamingCheck, cited_sources
 from kzcli.kb.yamlload import (
     LoadError,
-    die_with_parent,
     item_parts,
     load_json_lines,
     load_part,
@@ -297,31 +297,22 @@ def _stream_events(
         for unit in own:
             mine.unit(unit, progress)
         return
-    import multiprocessing
+    with workers.forked(_work, mine, theirs) as (_child, reader):
+        # The thread starts after the fork: a fork copies only the thread that calls it.
+        inbox = _Inbox(reader)
+        done: list[bool] = []
 
-    context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, args=(mine, theirs, writer, os.getpid()), daemon=True)
-    worker.start()  # before the thread below: a fork copies only the thread that calls it
-    writer.close()
-    inbox = _Inbox(reader)
-    done: list[bool] = []
+        def insert_and_take_theirs(rows: Rows) -> None:
+            insert(conn, rows)
+            for message in inbox.waiting():
+                done.extend(_received(conn, message))
 
-    def insert_and_take_theirs(rows: Rows) -> None:
-        insert(conn, rows)
-        for message in inbox.waiting():
-            done.extend(_received(conn, message))
-
-    mine.sink = insert_and_take_theirs
-    try:
+        mine.sink = insert_and_take_theirs
         meanwhile(lambda: insert_and_take_theirs({}))
         for unit in own:
             mine.unit(unit, progress)
         while not done:
             done.extend(_received(conn, inbox.next()))
-    finally:
-        worker.kill()
-        worker.join()
 
 
 class _Inbox:
@@ -336,7 +327,8 @@ class _Inbox:
         import threading
 
         self.queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=8)
-        threading.Thread(target=self._read, args=(reader,), daemon=True).start()
+        self.thread = threading.Thread(target=self._read, args=(reader,), daemon=True)
+        self.thread.start()
 
     def _read(self, reader: Any) -> None:
         while True:
@@ -361,8 +353,15 @@ class _Inbox:
         return found
 
     def next(self) -> tuple[Any, ...]:
-        """The next message, waiting for it."""
-        return self.queue.get()
+        """The next message, waiting only while the reading thread lives."""
+        import queue
+
+        while True:
+            try:
+                return self.queue.get(timeout=workers.WAIT_STEP_S)
+            except queue.Empty:
+                if not self.thread.is_alive() and self.queue.empty():
+                    return ("gone",)
 
 
 def _received(conn: sqlite3.Connection, message: tuple[Any, ...]) -> list[bool]:
@@ -378,21 +377,16 @@ def _received(conn: sqlite3.Connection, message: tuple[Any, ...]) -> list[bool]:
     raise Problem  # "problem", or "gone"
 
 
-def _work(stream: _Stream, units: list[Unit], writer: Any, parent: int) -> None:
+def _work(stream: _Stream, units: list[Unit], send: Callable[[Any], None]) -> None:
     """In the forked worker: stream its runs of events, sending the rows instead of inserting them."""
-    import signal
-
-    die_with_parent(parent)
-    # Ctrl-C reaches the whole process group: the worker just ends, and the main process reports.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    stream.sink = lambda rows: writer.send(("rows", dict(rows)))
+    stream.sink = lambda rows: send(("rows", dict(rows)))
     try:
         for unit in units:
             stream.unit(unit, no_progress)
     except Exception:  # any problem: the main process falls back to the whole-KB build
-        writer.send(("problem",))
+        send(("problem",))
         return
-    writer.send(("done",))
+    send(("done",))
 
 
 def _parsed(part: str, first_line: int) -> list[Any]:

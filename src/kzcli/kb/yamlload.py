@@ -15,13 +15,13 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import re
-import sys
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from kzcli import workers
 from kzcli.kb.gcpause import collector_paused
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -223,23 +223,16 @@ def _load_parts(parts: list[tuple[int, str]], parallel: bool) -> list[Any] | Non
     Fork (Linux only) shares the text without copying; if the worker cannot be
     started or dies, its half is simply loaded here.
     """
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if not parallel or workers < 2 or not sys.platform.startswith("linux") or len(parts) < 2:
+    if not parallel or not workers.can_fork() or len(parts) < 2:
         return _load_run(parts)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     # The worker's items are pickled back and unpickled here, so it gets the smaller share.
     half = len(parts) * 3 // 5
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
-    ) as pool:
-        later = pool.submit(_load_run, parts[half:])
+    second: list[Any] | None
+    with workers.forked(_send_run, parts[half:]) as (child, reader):
         first = _load_run(parts[:half])
         try:
-            second = later.result()
-        except Exception:  # a broken worker only costs time: load its half here
+            second = workers.receive(child, reader)
+        except workers.ChildGone:  # a broken worker only costs time: load its half here
             second = _load_run(parts[half:])
     if first is None or second is None:
         return None
@@ -247,25 +240,9 @@ def _load_parts(parts: list[tuple[int, str]], parallel: bool) -> list[Any] | Non
     return first
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """In a forked worker: ask Linux to SIGKILL this process when its parent dies, by any signal.
-
-    Without it, a worker whose parent was killed stays blocked on a pipe write for ever.
-    The parent may already have died before the request was made, hence the check after it.
-    """
-    import ctypes
-    import signal
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
+def _send_run(parts: list[tuple[int, str]], send: Callable[[Any], None]) -> None:
+    """In the worker: load the parts and send their items back (None if any part fails)."""
+    send(_load_run(parts))
 
 
 def _item_parts(text: str) -> list[tuple[int, str]] | None:
