@@ -1,0 +1,162 @@
+"""Hostile layers at a real shell: completion typed at zsh, bash and fish, escapes in messages, file rules."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, kz_executable, run_kz
+
+pytestmark = pytest.mark.hostile
+
+# Actors whose names, in the order completion lists them, close a quote Typer opened (a trailing
+# backslash) with shell code between: issue 21's zsh case, plus backticks and $(...) for the others.
+HOSTILE_NAMES = {
+    "aa-0": "`touch PWNED-backtick` $(touch PWNED-dollar)",
+    "aa-1": "one \\",
+    "aa-2": "'); touch PWNED; ws=('",
+    "aa-3": "three \\",
+}
+CITATION = '[{source: alpha, paragraph: 3, excerpt: "The mayor, Dana Reyes"}]'
+READY = b"READY> "
+# Typed as printf 'DO%sNE\n' X: the shell prints DOXNE only once it has read every key typed before it.
+DONE_COMMAND, DONE = b"printf 'DO%sNE\\n' X\r", b"DOXNE"
+KILL_LINE = b"\x15"  # Ctrl-U: zsh, bash and fish all empty the line being edited
+
+
+def hostile_layer(folder: Path) -> Path:
+    """A layer over the fixture KB whose actor names are shell code; `kz validate` passes it."""
+    folder.mkdir()
+    records = [
+        f'- id: {rid}\n  name: "{name.replace(chr(92), chr(92) * 2)}"\n  kind: group\n'
+        f"  description: d\n  citations: {CITATION}\n"
+        for rid, name in HOSTILE_NAMES.items()
+    ]
+    (folder / "actors.yaml").write_text("".join(records), encoding="utf-8")
+    return folder
+
+
+def _startup(shell: str, home: Path, script: str) -> list[str]:
+    """The command line of an interactive `shell` that reads only `script` at start-up."""
+    rc = home / "rc"
+    if shell == "fish":
+        rc.write_text(f"function fish_prompt; echo -n '{READY.decode()}'; end\n{script}\n", encoding="utf-8")
+        return ["fish", "--no-config", "--interactive", "--init-command", f"source {rc}"]
+    prompt = f"PS1='{READY.decode()}'\n"
+    if shell == "zsh":
+        zshrc = f"{prompt}autoload -U compinit\ncompinit -u\n{script}\n"
+        (home / ".zshrc").write_text(zshrc, encoding="utf-8")
+        return ["zsh", "-i"]
+    listing = "bind 'set show-all-if-ambiguous on'\n"  # readline lists on the first TAB, as zsh and fish do
+    rc.write_text(f"{prompt}{listing}{script}\n", encoding="utf-8")
+    return ["bash", "--noprofile", "--rcfile", str(rc), "-i"]
+
+
+def _take_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class Terminal:
+    """An interactive shell on a pseudo-terminal: type keys, wait for what it prints."""
+
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+        leader, follower = pty.openpty()
+        fcntl.ioctl(leader, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+        self.fd, self.seen = leader, b""
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_take_terminal,  # job control wants the pty as the shell's controlling terminal
+        )
+        os.close(follower)
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def wait_for(self, marker: bytes, timeout: float = 20.0) -> bool:
+        """Read until `marker` has been printed (True), the shell ends or `timeout` passes (False)."""
+        end = time.monotonic() + timeout
+        while marker not in self.seen:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return False
+            try:
+                self.seen += os.read(self.fd, 65536)
+            except OSError:  # EIO: the shell closed the terminal
+                return False
+        return True
+
+    @property
+    def screen(self) -> str:
+        return self.seen.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        os.close(self.fd)
+
+
+def _shell_env(home: Path) -> dict[str, str]:
+    """Only what the shell and kz need: no user start-up files, kz on PATH, the test's cache."""
+    kz_folder = str(Path(kz_executable()).parent)
+    return {
+        "PATH": f"{kz_folder}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(home),
+        "ZDOTDIR": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "share"),
+        "TERM": "xterm",
+        "LANG": "C.UTF-8",
+        "KZ_CACHE_DIR": os.environ["KZ_CACHE_DIR"],
+        "KZ_PAGER": "cat",
+    }
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("shell", ["zsh", "bash", "fish"])
+def test_tab_at_a_real_shell_runs_no_layer_text(tmp_path: Path, shell: str) -> None:
+    """`kz actor aa<TAB><TAB>` in an interactive shell with `kz completion SHELL` loaded creates no file.
+
+    The layer's names are the issue's zsh attack (a name ending in a backslash closes the quote Typer
+    opened, the next runs `touch`), plus backticks and $(...). The listing must still offer the ids.
+    """
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    layer = hostile_layer(tmp_path / "layer")
+    home = tmp_path / "home"
+    home.mkdir()
+    line = f"kz {MINI[0]} {MINI[1]} --with {layer} actor aa"
+    warm = run_kz(*MINI, "--with", str(layer), "actors", "-f", "tsv")  # the index is built before TAB
+    assert "aa-2" in warm.stdout, warm.stderr
+    script = run_kz("completion", shell).stdout
+    (home / "kz-completion").write_text(script, encoding="utf-8")
+    terminal = Terminal(_startup(shell, home, f"source {home / 'kz-completion'}"), home, _shell_env(home))
+    try:
+        assert terminal.wait_for(READY), terminal.screen
+        terminal.type(line.encode() + b"\t")
+        listed = terminal.wait_for(b"aa-") and terminal.type(b"\t") is None and terminal.wait_for(b"aa-3")
+        terminal.type(KILL_LINE + DONE_COMMAND)
+        finished = terminal.wait_for(DONE)
+    finally:
+        terminal.close()
+    created = sorted(p.name for p in [*home.rglob("PWNED*"), *tmp_path.glob("PWNED*"), *layer.glob("PWNED*")])
+    assert created == [], terminal.screen
+    assert listed, f"completion offered nothing:\n{terminal.screen}"
+    assert finished, terminal.screen
