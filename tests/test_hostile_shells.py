@@ -129,6 +129,33 @@ def _shell_env(home: Path) -> dict[str, str]:
     }
 
 
+def tab_at_a_shell(shell: str, tmp_path: Path, line: str, inserted: bytes, listed: bytes) -> list[str]:
+    """Type `line` and TAB at an interactive `shell` with kz's completion loaded; the PWNED files made.
+
+    The first TAB must insert the matches' common prefix (`inserted`), the second list them
+    (`listed`): completion ran and answered. Then the line is emptied, and the shell must still
+    read what is typed.
+    """
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "kz-completion").write_text(run_kz("completion", shell).stdout, encoding="utf-8")
+    terminal = Terminal(_startup(shell, home, f"source {home / 'kz-completion'}"), home, _shell_env(home))
+    try:
+        assert terminal.wait_for(READY), terminal.screen
+        terminal.type(line.encode() + b"\t")
+        offered = terminal.wait_for(inserted) and terminal.type(b"\t") is None and terminal.wait_for(listed)
+        terminal.type(KILL_LINE + DONE_COMMAND)
+        finished = terminal.wait_for(DONE)
+    finally:
+        terminal.close()
+    created = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("PWNED*"))
+    assert offered or created, f"completion offered nothing:\n{terminal.screen}"
+    assert finished or created, terminal.screen
+    return created
+
+
 @pytest.mark.subprocess
 @pytest.mark.parametrize("shell", ["zsh", "bash", "fish"])
 def test_tab_at_a_real_shell_runs_no_layer_text(tmp_path: Path, shell: str) -> None:
@@ -137,26 +164,41 @@ def test_tab_at_a_real_shell_runs_no_layer_text(tmp_path: Path, shell: str) -> N
     The layer's names are the issue's zsh attack (a name ending in a backslash closes the quote Typer
     opened, the next runs `touch`), plus backticks and $(...). The listing must still offer the ids.
     """
-    if shutil.which(shell) is None:
-        pytest.skip(f"{shell} is not installed")
     layer = hostile_layer(tmp_path / "layer")
-    home = tmp_path / "home"
-    home.mkdir()
-    line = f"kz {MINI[0]} {MINI[1]} --with {layer} actor aa"
     warm = run_kz(*MINI, "--with", str(layer), "actors", "-f", "tsv")  # the index is built before TAB
     assert "aa-2" in warm.stdout, warm.stderr
-    script = run_kz("completion", shell).stdout
-    (home / "kz-completion").write_text(script, encoding="utf-8")
-    terminal = Terminal(_startup(shell, home, f"source {home / 'kz-completion'}"), home, _shell_env(home))
-    try:
-        assert terminal.wait_for(READY), terminal.screen
-        terminal.type(line.encode() + b"\t")
-        listed = terminal.wait_for(b"aa-") and terminal.type(b"\t") is None and terminal.wait_for(b"aa-3")
-        terminal.type(KILL_LINE + DONE_COMMAND)
-        finished = terminal.wait_for(DONE)
-    finally:
-        terminal.close()
-    created = sorted(p.name for p in [*home.rglob("PWNED*"), *tmp_path.glob("PWNED*"), *layer.glob("PWNED*")])
-    assert created == [], terminal.screen
-    assert listed, f"completion offered nothing:\n{terminal.screen}"
-    assert finished, terminal.screen
+    line = f"kz {MINI[0]} {MINI[1]} --with {layer} actor aa"
+    assert tab_at_a_shell(shell, tmp_path, line, b"aa-", b"aa-3") == []
+
+
+# File names that are shell code once Typer has quoted them for zsh (the same trailing-backslash trick),
+# or that hold $(...), backticks or a newline; zz-7-plain and the folder are the ones to offer.
+HOSTILE_FILES = ["zz-1\\", "zz-2); touch PWNED; ws=(", "zz-3\\", "zz-4$(touch PWNED-dollar)"]
+HOSTILE_FILES += ["zz-5`touch PWNED-backtick`", "zz-6\nnew", "zz-7-plain"]
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("shell", ["zsh", "bash", "fish"])
+def test_tab_on_a_path_at_a_real_shell_runs_no_file_name(tmp_path: Path, shell: str) -> None:
+    """`kz --data-dir DIR/z<TAB><TAB>` offers DIR's plain names, and no file name runs as code."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in HOSTILE_FILES:
+        (folder / name).write_text("", encoding="utf-8")
+    (folder / "zz-8-folder").mkdir()
+    line = f"kz --data-dir {folder}/z"
+    assert tab_at_a_shell(shell, tmp_path, line, b"zz-", b"zz-7-plain") == []
+
+
+@pytest.mark.subprocess
+def test_path_completion_offers_only_plain_names(tmp_path: Path) -> None:
+    """Through the protocol every shell script uses, a path option lists the plain names only."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in HOSTILE_FILES:
+        (folder / name).write_text("", encoding="utf-8")
+    (folder / "zz-8-folder").mkdir()
+    typed = f"kz --data-dir {folder}/z"
+    env = {"_KZ_COMPLETE": "complete_bash", "COMP_WORDS": typed, "COMP_CWORD": "2"}
+    offered = run_kz(env=env).stdout.splitlines()
+    assert offered == [f"{folder}/zz-7-plain", f"{folder}/zz-8-folder/"]

@@ -30,7 +30,7 @@ from kzcli.show import charts, views
 from kzcli.show.environment import Environment
 from kzcli.show.render import build_progress, render
 from kzcli.show.views import Format, View
-from kzcli.textnorm import inert, shell_safe
+from kzcli.textnorm import inert, is_shell_safe, shell_safe
 
 app = typer.Typer(
     name="kz",
@@ -199,9 +199,7 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]
             data_dir, layers = params.get("data_dir"), params.get("layers") or []
             state = State(Path(data_dir) if data_dir else None, False, _user_layers(layers))
             found = queries.completions(state.conn, kind, incomplete)
-            return [
-                (value, shell_safe(label)) for value, label in found if shell_safe(value, len(value)) == value
-            ]
+            return [(value, shell_safe(label)) for value, label in found if is_shell_safe(value)]
         except (KzError, sqlite3.Error, OSError):
             return []
 
@@ -210,7 +208,11 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]
 
 
 def complete_path(ctx: typer.Context, incomplete: str) -> list[str]:
-    """File and folder names for a path option, listed by kz itself (the shell scripts never fall back)."""
+    """File and folder names for a path option, listed by kz itself (the shell scripts never fall back).
+
+    Only names that are plain words (is_shell_safe) are offered: a name ending in a backslash or
+    holding `$(...)` would be shell code in the list zsh evaluates. What was typed is the user's own.
+    """
     folder, _, start = incomplete.rpartition("/")
     base = Path(os.path.expanduser(folder or ".") if folder or not incomplete.startswith("/") else "/")
     try:
@@ -221,7 +223,9 @@ def complete_path(ctx: typer.Context, incomplete: str) -> list[str]:
     return [
         f"{prefix}{e.name}{'/' if e.is_dir() else ''}"
         for e in entries
-        if e.name.startswith(start) and (start.startswith(".") or not e.name.startswith("."))
+        if e.name.startswith(start)
+        and (start.startswith(".") or not e.name.startswith("."))
+        and is_shell_safe(e.name)
     ]
 
 
