@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -202,3 +204,64 @@ def test_path_completion_offers_only_plain_names(tmp_path: Path) -> None:
     env = {"_KZ_COMPLETE": "complete_bash", "COMP_WORDS": typed, "COMP_CWORD": "2"}
     offered = run_kz(env=env).stdout.splitlines()
     assert offered == [f"{folder}/zz-7-plain", f"{folder}/zz-8-folder/"]
+
+
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\x1b]52;c;cHduZWQ=\x07\x9b"
+RAW = ("\x1b", "\x07", "\x9b")
+
+
+def _raw_in(text: str) -> list[str]:
+    return [repr(ch) for ch in RAW if ch in text]
+
+
+BATCHES = [("actor", "dana"), ("place", "eastford"), ("source", "alpha"), ("cite", "deaths-official")]
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(("command", "known"), BATCHES)
+@pytest.mark.parametrize("fmt", ["jsonl", "tsv", "json", "table"])
+def test_a_batch_line_of_escapes_never_reaches_the_terminal_raw(command: str, known: str, fmt: str) -> None:
+    """A line of `kz COMMAND -` holding OSC/CSI sequences is reported in visible escapes, on both streams."""
+    escapes = ESCAPES.encode("utf-8", "surrogateescape").replace(b"\xc2\x9b", b"\x9b")  # C1 CSI, bare
+    lines = b"%s\nx%s\n\xff%s\n" % (known.encode(), escapes, escapes)
+    formats = ["-f", fmt] if command != "cite" else []
+    argv = [kz_executable(), *MINI, command, "-", *formats]
+    done = subprocess.run(argv, input=lines, capture_output=True, check=False, timeout=60)
+    stdout, stderr = (stream.decode("utf-8", "replace") for stream in (done.stdout, done.stderr))
+    assert done.returncode == 1, stderr
+    assert _raw_in(stdout) == [], stdout
+    assert _raw_in(stderr) == [], stderr
+    assert "\\x1b]0;PWNED\\x07" in stderr
+    assert len(stderr.splitlines()) == 3, stderr  # two misses, then the count: one line each
+    assert stdout.strip(), "the name that matched is answered"
+
+
+def test_the_build_progress_shows_a_file_name_inert() -> None:
+    """A stage naming a file whose name holds escapes or rich markup is drawn as visible text."""
+    from kzcli.show.render import build_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown = Terminal()
+    with build_progress(shown, delay=0) as update:
+        update(f"reading jan{ESCAPES}[/].yaml", 1, 2)
+        update(f"reading feb{ESCAPES}[bold].yaml", 2, 2)
+    screen = shown.getvalue()
+    without_rich = re.sub(r"\x1b\[(\?25[lh]|2K|1A|\d*(;\d+)*m)", "", screen)  # the bar's own codes
+    assert _raw_in(without_rich) == [], repr(screen)
+    assert "feb\\x1b]0;PWNED\\x07" in screen
+    assert "[bold].yaml" in screen
+
+
+@pytest.mark.subprocess
+def test_validate_names_a_folder_of_escapes_inert(tmp_path: Path) -> None:
+    """`kz validate`'s ok line names the folders checked: a name holding escapes stays visible text."""
+    folder = tmp_path / f"kb{ESCAPES}"
+    shutil.copytree(MINI[1], folder)
+    done = run_kz("--data-dir", str(folder), "validate")
+    assert done.returncode == 0, done.stderr
+    assert _raw_in(done.stdout) == [], repr(done.stdout)
+    assert done.stdout.startswith("ok: ")
+    assert "kb\\x1b]0;PWNED\\x07" in done.stdout

@@ -165,13 +165,13 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
         out = io.StringIO() if paging else sys.stdout
         render(view, chosen, out, color=env.color, terminal=env.stdout_is_tty, width=env.width)
         if isinstance(out, io.StringIO):
-            pager.show(out.getvalue(), env.pager, env.height)
+            pager.show(out.getvalue(), env.pager, env.height, warn=_warn)
 
 
-def emit_text(text: str) -> None:
-    """Write text that is already in its final form (a citation); control characters made visible."""
+def emit_text(text: str, keep: str = "\n") -> None:
+    """Write text already in its final form (a citation); control characters but `keep` made visible."""
     with _writing_stdout():
-        sys.stdout.write(inert(text, keep="\n") + "\n")
+        sys.stdout.write(inert(text, keep=keep) + "\n")
 
 
 @contextlib.contextmanager
