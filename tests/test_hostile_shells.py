@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import importlib
 import io
 import os
 import pty
@@ -12,6 +13,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import termios
 import time
 from pathlib import Path
@@ -265,3 +267,23 @@ def test_validate_names_a_folder_of_escapes_inert(tmp_path: Path) -> None:
     assert _raw_in(done.stdout) == [], repr(done.stdout)
     assert done.stdout.startswith("ok: ")
     assert "kb\\x1b]0;PWNED\\x07" in done.stdout
+
+
+def test_a_bug_s_traceback_is_shown_inert(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Even a traceback, kz's last word on a bug, cannot carry a layer's escapes to the terminal raw."""
+    cli = importlib.import_module("kzcli.cli.app")  # the module: kzcli.cli.app is also the Typer app
+
+    def bug(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"a record named x{ESCAPES}")
+
+    monkeypatch.setattr(type(cli.app), "__call__", bug)
+    monkeypatch.setattr(sys, "argv", ["kz", "timeline"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    stderr = capsys.readouterr().err
+    assert exit_.value.code == 1
+    assert "Traceback" in stderr
+    assert "RuntimeError: a record named x\\x1b]0;PWNED\\x07" in stderr
+    assert _raw_in(stderr) == [], repr(stderr)

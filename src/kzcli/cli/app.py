@@ -464,6 +464,13 @@ def _click_exception() -> type[Exception]:
     return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
+def _say_bug(exc: Exception) -> None:
+    """A bug's traceback, as Python would print it, but inert: its message may quote a layer's text."""
+    import traceback
+
+    _say("".join(traceback.format_exception(exc)).rstrip("\n"))
+
+
 def main() -> None:
     """Console-script entry point: `kz`."""
     with_values, flags = _global_options()
@@ -495,9 +502,10 @@ def main() -> None:
         _say(f"kz: {inert(usage_line(exc))}")  # a typed newline or escape stays one visible line
         sys.exit(int(ExitCode.USAGE))
     except Exception as exc:
-        if type(exc).__name__ != "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words
-            raise
-        sys.exit(int(ExitCode.INTERRUPTED))
+        if type(exc).__name__ == "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words
+            sys.exit(int(ExitCode.INTERRUPTED))
+        _say_bug(exc)
+        sys.exit(1)
     finally:
         app.registered_commands = everything
     sys.exit(code if isinstance(code, int) else 0)
