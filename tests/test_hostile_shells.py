@@ -287,3 +287,49 @@ def test_a_bug_s_traceback_is_shown_inert(
     assert "Traceback" in stderr
     assert "RuntimeError: a record named x\\x1b]0;PWNED\\x07" in stderr
     assert _raw_in(stderr) == [], repr(stderr)
+
+
+def _timeline(kz, folder: Path) -> str:
+    result = kz("--data-dir", str(folder), "timeline", "-f", "json")
+    assert result.code == 0, result.stderr
+    return str(result.stdout)
+
+
+def test_a_top_level_yml_is_read_as_yaml(kz, mini_kb: Path) -> None:
+    """`events.yml` is the events file, as `events/jan.yml` is in a kind folder: one rule, both suffixes."""
+    before = _timeline(kz, mini_kb)
+    (mini_kb / "events.yaml").rename(mini_kb / "events.yml")
+    assert kz("--data-dir", str(mini_kb), "validate").code == 0
+    assert _timeline(kz, mini_kb) == before
+
+
+def test_a_yml_beside_its_yaml_is_refused_with_both_paths(kz, mini_kb: Path) -> None:
+    """`events.yaml` beside `events.yml` holds two files for one name: refused naming both, exit 3."""
+    (mini_kb / "events.yml").write_text("[]\n", encoding="utf-8")
+    result = kz("--data-dir", str(mini_kb), "validate")
+    assert result.code == 3
+    assert str(mini_kb / "events.yml") in result.stderr
+    assert str(mini_kb / "events.yaml") in result.stderr
+
+
+def test_a_kind_file_and_its_folder_are_both_read(kz, mini_kb: Path) -> None:
+    """`events.yml` and `events/more.yml` are read together, as `events.yaml` and `events/*.yaml` are."""
+    events = (mini_kb / "events.yaml").read_text(encoding="utf-8")
+    first, _, rest = events.partition("\n- id: rescue-teams-arrive")
+    (mini_kb / "events.yaml").unlink()
+    (mini_kb / "events.yml").write_text(first + "\n", encoding="utf-8")
+    (mini_kb / "events").mkdir()
+    (mini_kb / "events" / "more.yml").write_text("- id: rescue-teams-arrive" + rest, encoding="utf-8")
+    shown = _timeline(kz, mini_kb)
+    assert "flood-reaches-eastford" in shown
+    assert "rescue-teams-arrive" in shown
+
+
+@pytest.mark.parametrize("name", ["events.YAML", "events/jan.Yml"])
+def test_a_yaml_suffix_in_another_case_is_refused_not_skipped(kz, mini_kb: Path, name: str) -> None:
+    """A file that is YAML by its suffix but written `.YAML` or `.Yml` is named as not read, never skipped."""
+    (mini_kb / "events").mkdir()
+    (mini_kb / name).write_text("[]\n", encoding="utf-8")
+    result = kz("--data-dir", str(mini_kb), "validate")
+    assert result.code == 3
+    assert str(mini_kb / name) in result.stderr
