@@ -130,6 +130,13 @@ def shell_safe(text: str, limit: int = 80) -> str:
     return " ".join(kept.split())[:limit]
 
 
+def is_shell_safe(text: str) -> bool:
+    """May `text` be offered as a completion value as it is? A value cannot be cleaned (the shell
+    would insert the cleaned one, naming nothing), so one that shell_safe would change is not offered.
+    """
+    return shell_safe(text, len(text)) == text
+
+
 def wrap_words(text: str, width: int, indent: str = "", hang: str | None = None, tail: str = "") -> list[str]:
     """`text` wrapped at spaces into lines of at most `width` (a longer word gets a line of its own).
 

@@ -31,7 +31,7 @@ from kzcli.show import charts, views
 from kzcli.show.environment import Environment
 from kzcli.show.render import build_progress, render
 from kzcli.show.views import Format, View
-from kzcli.textnorm import inert, shell_safe
+from kzcli.textnorm import inert, is_shell_safe, shell_safe
 
 app = typer.Typer(
     name="kz",
@@ -167,13 +167,13 @@ def emit(ctx: typer.Context, view: View, fmt: Format | None, fields: str | None 
         out = io.StringIO() if paging else sys.stdout
         render(view, chosen, out, color=env.color, terminal=env.stdout_is_tty, width=env.width)
         if isinstance(out, io.StringIO):
-            pager.show(out.getvalue(), env.pager, env.height)
+            pager.show(out.getvalue(), env.pager, env.height, warn=_warn)
 
 
-def emit_text(text: str) -> None:
-    """Write text that is already in its final form (a citation); control characters made visible."""
+def emit_text(text: str, keep: str = "\n") -> None:
+    """Write text already in its final form (a citation); control characters but `keep` made visible."""
     with _writing_stdout():
-        sys.stdout.write(inert(text, keep="\n") + "\n")
+        sys.stdout.write(inert(text, keep=keep) + "\n")
 
 
 @contextlib.contextmanager
@@ -201,9 +201,7 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]
             data_dir, layers = params.get("data_dir"), params.get("layers") or []
             state = State(Path(data_dir) if data_dir else None, False, _user_layers(layers))
             found = queries.completions(state.conn, kind, incomplete)
-            return [
-                (value, shell_safe(label)) for value, label in found if shell_safe(value, len(value)) == value
-            ]
+            return [(value, shell_safe(label)) for value, label in found if is_shell_safe(value)]
         except (KzError, sqlite3.Error, OSError):
             return []
 
@@ -212,7 +210,11 @@ def _complete(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]
 
 
 def complete_path(ctx: typer.Context, incomplete: str) -> list[str]:
-    """File and folder names for a path option, listed by kz itself (the shell scripts never fall back)."""
+    """File and folder names for a path option, listed by kz itself (the shell scripts never fall back).
+
+    Only names that are plain words (is_shell_safe) are offered: a name ending in a backslash or
+    holding `$(...)` would be shell code in the list zsh evaluates. What was typed is the user's own.
+    """
     folder, _, start = incomplete.rpartition("/")
     base = Path(os.path.expanduser(folder or ".") if folder or not incomplete.startswith("/") else "/")
     try:
@@ -223,7 +225,9 @@ def complete_path(ctx: typer.Context, incomplete: str) -> list[str]:
     return [
         f"{prefix}{e.name}{'/' if e.is_dir() else ''}"
         for e in entries
-        if e.name.startswith(start) and (start.startswith(".") or not e.name.startswith("."))
+        if e.name.startswith(start)
+        and (start.startswith(".") or not e.name.startswith("."))
+        and is_shell_safe(e.name)
     ]
 
 
@@ -472,6 +476,13 @@ def _stop_listening() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+def _say_bug(exc: Exception) -> None:
+    """A bug's traceback, as Python would print it, but inert: its message may quote a layer's text."""
+    import traceback
+
+    _say("".join(traceback.format_exception(exc)).rstrip("\n"))
+
+
 def main() -> None:
     """Console-script entry point: `kz`."""
     # SIGTERM unwinds like Ctrl-C: workers are killed and temporaries removed on the way out.
@@ -508,10 +519,11 @@ def main() -> None:
         _say(f"kz: {inert(usage_line(exc))}")  # a typed newline or escape stays one visible line
         sys.exit(int(ExitCode.USAGE))
     except Exception as exc:
-        if type(exc).__name__ != "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words
-            raise
-        _stop_listening()
-        sys.exit(int(ExitCode.INTERRUPTED))
+        if type(exc).__name__ == "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words
+            _stop_listening()
+            sys.exit(int(ExitCode.INTERRUPTED))
+        _say_bug(exc)
+        sys.exit(1)
     finally:
         app.registered_commands = everything
     sys.exit(code if isinstance(code, int) else 0)

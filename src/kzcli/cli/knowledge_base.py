@@ -180,4 +180,4 @@ def validate(
     records = check(kb, sources_dir).records
     summary = ", ".join(f"{len(items)} {kind}" for kind, items in records.items())
     checked = " and every excerpt against the source texts" if sources_dir else ""
-    print(f"ok: {target}: {summary}; schema, references{checked} are valid")
+    emit_text(f"ok: {target}: {summary}; schema, references{checked} are valid", keep="")  # one line

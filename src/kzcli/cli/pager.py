@@ -13,8 +13,7 @@ import os
 import shutil
 import signal
 import sys
-
-from kzcli.textnorm import inert
+from collections.abc import Callable
 
 DEFAULT_PAGER = "less"
 # The shell's own codes for a command it found but could not run (126) or did not find (127).
@@ -37,8 +36,8 @@ def pager_command(no_pager: bool) -> str | None:
     return chosen if shutil.which(program) else None
 
 
-def show(text: str, pager: str | None, height: int) -> None:
-    """Write `text` to stdout, through `pager` when it is taller than the screen."""
+def show(text: str, pager: str | None, height: int, warn: Callable[[str], None]) -> None:
+    """Write `text` to stdout, through `pager` when taller than the screen; `warn` if it cannot start."""
     if pager is None or text.count("\n") < height:
         sys.stdout.write(text)
         return
@@ -59,5 +58,5 @@ def show(text: str, pager: str | None, height: int) -> None:
     finally:
         signal.signal(signal.SIGINT, previous)
     if process.returncode in _COULD_NOT_START:  # as git does: the answer is never lost with the pager
-        print(f"kz: warning: pager {inert(pager)!r} could not start; printing directly", file=sys.stderr)
+        warn(f"pager {pager!r} could not start; printing directly")
         sys.stdout.write(text)

@@ -106,53 +106,72 @@ def is_leftover(name: str) -> bool:
     return name.startswith((".", "#")) or name.endswith(_LEFTOVER_ENDINGS) or name == "4913"
 
 
-def _split_files(folder: Path, names: set[str]) -> tuple[dict[str, Path], list[str]]:
-    """A kind kept in many files: `events/*.yaml` beside (or instead of) `events.yaml`, in name order.
+# A knowledge-base file is YAML by its suffix, at the top of a layer and in a kind's folder alike.
+_YAML_SUFFIXES = (".yaml", ".yml")
+_EXPECTED = ", ".join(k + ".yaml" for k in KINDS) + " (or .yml), or KIND/*.yaml"
 
-    Two files of one name (`jan.yaml` beside `jan.yml`) and a folder inside a kind's folder are
-    refused, never skipped: either would leave records unread without a word.
+
+def _yaml_files(folder: Path, names: list[str], prefix: str = "") -> tuple[dict[str, Path], list[str]]:
+    """The YAML files among `names` in `folder`, by name without the suffix (after `prefix`).
+
+    One rule wherever kz looks: leftovers are ignored, other suffixes are not KB files; a
+    suffix in another case (`.YAML`) and two files of one name (`jan.yaml` beside `jan.yml`)
+    are refused with their paths, never skipped: either would leave records unread without a word.
     """
     found: dict[str, Path] = {}
     problems: list[str] = []
-    for kind in KINDS:
-        if kind not in names or not (folder / kind).is_dir():
+    for name in sorted(names):
+        stem, suffix = os.path.splitext(name)
+        if is_leftover(name) or suffix.lower() not in _YAML_SUFFIXES:
             continue
-        for path in sorted((folder / kind).iterdir()):
-            if is_leftover(path.name):
-                continue
-            if path.is_dir():
-                problems.append(f"{path}:1: a folder inside {kind}/ is not read; move its files up")
-            elif path.suffix in (".yaml", ".yml"):
-                key = f"{kind}/{path.stem}"
-                if key in found:
-                    problems.append(f"{path}:1: {found[key].name} holds the same name; keep one of the two")
-                found[key] = path
+        path = folder / name
+        if suffix not in _YAML_SUFFIXES:
+            problems.append(f"{path}:1: not read: write the suffix as .yaml or .yml")
+        elif prefix + stem in found:
+            problems.append(f"{path}:1: {found[prefix + stem]} holds the same name; keep one of the two")
+        else:
+            found[prefix + stem] = path
     return found, problems
+
+
+def _kind_folder(folder: Path, kind: str) -> tuple[dict[str, Path], list[str]]:
+    """A kind kept in many files: `events/*.yaml` beside (or instead of) `events.yaml`, in name order.
+
+    A folder inside a kind's folder is refused, never skipped.
+    """
+    names = [path.name for path in (folder / kind).iterdir()]
+    found, problems = _yaml_files(folder / kind, names, prefix=f"{kind}/")
+    inner = [name for name in sorted(names) if not is_leftover(name) and (folder / kind / name).is_dir()]
+    problems += [
+        f"{folder / kind / name}:1: a folder inside {kind}/ is not read; move its files up" for name in inner
+    ]
+    return {key: path for key, path in found.items() if not path.is_dir()}, problems
 
 
 def locate_kb(folder: Path) -> dict[str, Path]:
     """The KB files in `folder` by name (`events`, `events/2022-01`); refuse a non-KB folder, oversized files.
 
-    A kind is read from `KIND.yaml` and from every `KIND/*.yaml`, so a large layer can be
-    kept in small files that review well; other folders (the source texts, say) are ignored.
+    A kind is read from `KIND.yaml` (or `KIND.yml`) and from every `KIND/*.yaml`, so a large layer
+    can be kept in small files that review well; other folders (the source texts, say) are ignored.
     """
     try:
         if not folder.is_dir():
             reason = "does not exist" if not folder.exists() else "is not a folder"
             raise InvalidKB([f"{folder}: knowledge-base folder {reason}"])
-        names = set(os.listdir(folder))
-        paths = {kind: folder / f"{kind}.yaml" for kind in KINDS if f"{kind}.yaml" in names}
-        split, twins = _split_files(folder, names)
-        paths |= split
+        names = os.listdir(folder)
+        top, problems = _yaml_files(folder, names)
+        paths = {kind: top[kind] for kind in KINDS if kind in top}
+        for kind in KINDS:
+            if kind in names and (folder / kind).is_dir():
+                split, refused = _kind_folder(folder, kind)
+                paths |= split
+                problems += refused
     except OSError as exc:
         raise InvalidKB([f"{folder}: cannot read folder ({exc.strerror})"]) from None
-    expected = ", ".join(k + ".yaml" for k in KINDS)
-    problems = twins + [
-        f"{folder / name}:1: unknown knowledge-base file; expected {expected} (or KIND/*.yaml)"
-        for name in sorted(names)
-        if name.endswith((".yaml", ".yml"))
-        and name.removesuffix(".yaml") not in KINDS
-        and not is_leftover(name)
+    problems += [
+        f"{path}:1: unknown knowledge-base file; expected {_EXPECTED}"
+        for name, path in top.items()
+        if name not in KINDS
     ]
     for name, path in list(paths.items()):
         try:
@@ -167,7 +186,7 @@ def locate_kb(folder: Path) -> dict[str, Path]:
         elif info.st_size > MAX_FILE_BYTES:
             problems.append(_too_large(path))
     if not paths and not problems:
-        problems.append(f"{folder}: no knowledge-base files ({expected})")
+        problems.append(f"{folder}: no knowledge-base files ({_EXPECTED})")
     if problems:
         raise InvalidKB(problems)
     return paths

@@ -92,7 +92,7 @@ def build_progress(stream: TextIO, delay: float = 1.0) -> Iterator[Callable[[str
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             bar = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),  # a stage may name a layer's file
                 BarColumn(),
                 TimeElapsedColumn(),
                 console=Console(file=stream),
@@ -101,7 +101,7 @@ def build_progress(stream: TextIO, delay: float = 1.0) -> Iterator[Callable[[str
             bar.start()
             shown.extend((bar, bar.add_task("building the index")))
         bar, task = shown
-        bar.update(task, description=f"kz: {stage}", completed=done, total=max(total, 1))
+        bar.update(task, description=inert(f"kz: {stage}"), completed=done, total=max(total, 1))
 
     try:
         yield update
