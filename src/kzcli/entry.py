@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 
-from kzcli.errors import ExitCode
+from kzcli.errors import OUT_OF_MEMORY, ExitCode
 
 
 def _end_now(signum: int, _frame: object) -> None:
@@ -21,7 +21,10 @@ def main() -> None:
     """Console-script entry point: `kz`."""
     signal.signal(signal.SIGINT, _end_now)
     signal.signal(signal.SIGTERM, _end_now)
-    from kzcli.cli import main as run
-
+    try:
+        from kzcli.cli import main as run
+    except MemoryError:  # a memory limit too low even to load kz: the same one line as a build's
+        os.write(2, OUT_OF_MEMORY.encode() + b"\n")
+        os._exit(int(ExitCode.NO_MEMORY))
     signal.signal(signal.SIGINT, signal.default_int_handler)
     run()

@@ -19,6 +19,10 @@ class ExitCode(IntEnum):
     TERMINATED = 143
 
 
+# Said wherever memory runs out: loading kz, building, exporting.
+OUT_OF_MEMORY = "kz: out of memory; raise the memory limit (ulimit -v) or use a smaller knowledge base"
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: raised like Ctrl-C's KeyboardInterrupt, so every clean-up runs on the way out."""
 

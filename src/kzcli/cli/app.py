@@ -24,7 +24,7 @@ from kzcli.ask import lookups as queries
 from kzcli.cli import argv as arguments
 from kzcli.cli import pager
 from kzcli.cli.help import KzCommand, KzGroup
-from kzcli.errors import ExitCode, InvalidKB, KzError, OutputError, Terminated
+from kzcli.errors import OUT_OF_MEMORY, ExitCode, InvalidKB, KzError, OutputError, Terminated
 from kzcli.index.store import meta, open_index
 from kzcli.kb.files import layer_folders, no_progress
 from kzcli.show import charts, views
@@ -513,7 +513,7 @@ def main() -> None:
         _stop_listening()
         sys.exit(int(ExitCode.TERMINATED if isinstance(stop, Terminated) else ExitCode.INTERRUPTED))
     except MemoryError:  # a build or export under a memory limit: one line, never a traceback
-        _say("kz: out of memory; raise the memory limit (ulimit -v) or use a smaller knowledge base")
+        _say(OUT_OF_MEMORY)
         sys.exit(int(ExitCode.NO_MEMORY))
     except _click_exception() as exc:
         _say(f"kz: {inert(usage_line(exc))}")  # a typed newline or escape stays one visible line

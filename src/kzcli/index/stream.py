@@ -328,7 +328,10 @@ class _Inbox:
 
         self.queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=8)
         self.thread = threading.Thread(target=self._read, args=(reader,), daemon=True)
-        self.thread.start()
+        try:
+            self.thread.start()
+        except RuntimeError:  # no memory left for a thread's stack: the whole-KB build takes over
+            raise Problem from None
 
     def _read(self, reader: Any) -> None:
         while True:

@@ -79,10 +79,13 @@ def render(
 def build_progress(stream: TextIO, delay: float = 1.0) -> Iterator[Callable[[str, int, int], None]]:
     """A progress callback for index builds: silent for `delay` seconds, then a rich bar on `stream`.
 
-    Most builds finish well within the delay, so they never import rich at all.
+    Most builds finish well within the delay, so they never import rich at all. The bar
+    is redrawn from the build's own calls, at most ten times a second, rather than by
+    rich's refresh thread: under a tight memory limit a thread's stack cannot be had.
     """
     started = time.monotonic()
     shown: list[Any] = []
+    drawn = [0.0]
 
     def update(stage: str, done: int, total: int) -> None:
         if not shown:
@@ -97,11 +100,15 @@ def build_progress(stream: TextIO, delay: float = 1.0) -> Iterator[Callable[[str
                 TimeElapsedColumn(),
                 console=Console(file=stream),
                 transient=True,
+                auto_refresh=False,
             )
             bar.start()
             shown.extend((bar, bar.add_task("building the index")))
         bar, task = shown
         bar.update(task, description=inert(f"kz: {stage}"), completed=done, total=max(total, 1))
+        if time.monotonic() - drawn[0] >= 0.1:
+            bar.refresh()
+            drawn[0] = time.monotonic()
 
     try:
         yield update
