@@ -596,6 +596,28 @@ def computed_comparison_ids(records: dict[str, list[Record]]) -> dict[str, str]:
     return found
 
 
+def shared_question_ids(figures: list[Record], scopes: dict[str, Record]) -> dict[str, list[str]]:
+    """Each comparison id that two different questions would take, with those questions in words.
+
+    A figure's question is its metric, scope and place, and a part's question within
+    each of its wholes; the ids join them with hyphens, so scope `city-almaty` and
+    scope `city` in place `almaty`, or a scope named `protesters-within-total`, would
+    otherwise merge two questions into one answer.
+    """
+    asked: dict[str, set[str]] = defaultdict(set)
+    for figure in figures:
+        key = slot_key(figure)
+        place = figure.get("place")
+        metric = OPEN_METRICS.get(figure["metric"], (figure["metric"],))[
+            0
+        ]  # an open metric joins its firmer one
+        words = f"{metric} of scope {figure['scope']!r}" + (f" in place {place!r}" if place else "")
+        asked[key].add(words)
+        for whole in _wholes(figure["scope"], scopes):
+            asked[f"{key}-within-{whole}"].add(f"{words} within scope {whole!r}")
+    return {key: sorted(questions) for key, questions in asked.items() if len(questions) > 1}
+
+
 def every_comparison(records: dict[str, list[Record]]) -> list[Record]:
     """All comparisons of a knowledge base: dates, figures, claims in words, then slips."""
     scopes = {s["id"]: s for s in records.get("scopes", [])}

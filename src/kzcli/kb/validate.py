@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from kzcli.compare import computed_comparison_ids
+from kzcli.compare import computed_comparison_ids, shared_question_ids, slot_key
 from kzcli.errors import InvalidKB
 from kzcli.kb.files import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
 from kzcli.kb.schema import MODELS
@@ -223,6 +223,7 @@ def _reference_pass(
     known = {kind: check.declared.get(kind, set()) for kind in KINDS}
     _scope_pass(check, valid)
     _computed_pass(check, valid)
+    _question_id_pass(check, valid)
     every_id = AnyOf((set(ids), more_ids))  # once: copied per record, it made this pass quadratic
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
@@ -303,6 +304,20 @@ def _computed_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> N
             if what is not None:
                 message = f"id: already the id of a computed comparison ({what})"
                 check.report(raw, _located_line(raw, ("id",)), record["id"], message)
+
+
+def _question_id_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
+    """Two questions never share a comparison id: their figures would be judged as one question."""
+    shared = shared_question_ids(valid["figures"], {s["id"]: s for s in valid["scopes"]})
+    if not shared:
+        return
+    for figure, raw in zip(valid["figures"], check.raw.get("figures", []), strict=True):
+        key = slot_key(figure)
+        for comparison_id, questions in shared.items():
+            if comparison_id == key or comparison_id.startswith(f"{key}-within-"):
+                both = " and ".join(questions)
+                message = f"scope: {both} would share the comparison id {comparison_id!r}; rename a scope"
+                check.report(raw, _located_line(raw, ("scope",)), figure["id"], message)
 
 
 def _scope_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]]) -> None:
