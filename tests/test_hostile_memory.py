@@ -23,7 +23,7 @@ from synth import synthesise
 pytestmark = [pytest.mark.hostile, pytest.mark.subprocess]
 
 # Address-space limits in MiB, from below what Python needs to start kz to plenty.
-LIMITS_MIB = [50, 70, 100, 140, 200, 300, 4000]
+LIMITS_MIB = [50, 70, 100, 150, 4000]
 
 
 def _limited(mib: int) -> None:
@@ -51,9 +51,9 @@ def _run_limited(kb: Path, cache: Path, mib: int, *args: str) -> subprocess.Comp
 def test_every_memory_limit_ends_in_an_answer_or_one_line(tmp_path: Path, shape: str) -> None:
     """A cold build at each limit (forked worker on): exit 0, or 6 and one `kz:` line; no temporaries left."""
     if shape == "block-yaml":
-        kb = block_yaml_kb(tmp_path, 1500)
+        kb = block_yaml_kb(tmp_path, 800)
     else:
-        synthesise(1500, tmp_path / "kb")
+        synthesise(800, tmp_path / "kb")
         kb = tmp_path / "kb"
     codes = {}
     for mib in LIMITS_MIB:

@@ -42,9 +42,14 @@ def _start(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _with_worker(tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+@pytest.fixture(scope="module")
+def block_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One block-YAML KB for the module: writing it costs more than a run of kz on it."""
+    return block_yaml_kb(tmp_path_factory.mktemp("signals"), 2000)
+
+
+def _with_worker(tmp_path: Path, kb: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     """A cold `kz validate` of a block-YAML KB, started and waited on until its forked worker runs."""
-    kb = block_yaml_kb(tmp_path, 3000)
     env = {**os.environ, "KZ_CACHE_DIR": str(tmp_path / "cache"), "KZ_DATA_DIR": str(kb)}
     env.pop("KZ_DATA_PATH", None)
     proc = _start(kz_argv("validate"), env)
@@ -61,9 +66,11 @@ def _ended(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_while_the_worker_runs_ends_kz_and_its_worker(tmp_path: Path, presses: int) -> None:
+def test_ctrl_c_while_the_worker_runs_ends_kz_and_its_worker(
+    tmp_path: Path, block_kb: Path, presses: int
+) -> None:
     """Ctrl-C to the group (once, or again in the clean-up) while the YAML worker runs: exit 130, quietly."""
-    proc, _env = _with_worker(tmp_path)
+    proc, _env = _with_worker(tmp_path, block_kb)
     for _ in range(presses):
         os.killpg(proc.pid, signal.SIGINT)
         time.sleep(0.02)
@@ -73,9 +80,9 @@ def test_ctrl_c_while_the_worker_runs_ends_kz_and_its_worker(tmp_path: Path, pre
     assert wait_group_gone(proc.pid) == []
 
 
-def test_sigterm_to_kz_alone_stops_its_worker_and_exits_143(tmp_path: Path) -> None:
+def test_sigterm_to_kz_alone_stops_its_worker_and_exits_143(tmp_path: Path, block_kb: Path) -> None:
     """SIGTERM to the main process alone (as a service manager sends): worker stopped, 143, no temporaries."""
-    proc, _env = _with_worker(tmp_path)
+    proc, _env = _with_worker(tmp_path, block_kb)
     os.kill(proc.pid, signal.SIGTERM)
     code, err = _ended(proc)
     assert code == 143
@@ -98,7 +105,7 @@ def test_a_signal_while_kz_loads_ends_it_quietly(tmp_path: Path, sig: signal.Sig
 
 def test_signals_at_random_moments_never_hang_or_print_a_traceback(tmp_path: Path) -> None:
     """Ctrl-C, a double Ctrl-C and SIGTERM at random moments of `kz validate`: each ends, quietly, alone."""
-    tally = signal_rounds(tmp_path, events=1500, rounds=6, seed=5, command=("validate",))
+    tally = signal_rounds(tmp_path, events=800, rounds=5, seed=5, command=("validate",))
     assert tally.hung == 0
     assert tally.tracebacks == 0
     assert tally.orphans == []
