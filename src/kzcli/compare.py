@@ -15,6 +15,7 @@ A record is *in dispute* when it is a side of a contradiction or a difference.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -353,7 +354,7 @@ def figure_comparisons(
     found = []
     for key in _compared_slots(slots):
         claims = slots[key]
-        verdict, why = judge(claims, _figure_pair)
+        verdict, why = judge_figures(claims)
         found.append(_figure_comparison(key, subject_of(claims[0], scopes), verdict, why, claims))
     found += _part_whole(slots, scopes)
     return found
@@ -365,8 +366,150 @@ def _compared_slots(slots: dict[str, list[Record]]) -> list[str]:
 
 
 def judge_figures(claims: list[Record]) -> tuple[str, str]:
-    """Figure claims about one question: their verdict and why (see judge)."""
-    return judge(claims, _figure_pair)
+    """Figure claims about one question: their verdict and why (see judge).
+
+    Claims that all agree (an open metric's caveat aside) are told by counting, not
+    pair by pair: thousands of them on one question would otherwise cost minutes.
+    """
+    return _agreeing_at_scale(claims) or judge(claims, _figure_pair)
+
+
+Label = tuple[str, str, str, float, str, bool]
+
+
+def _label(claim: Record) -> Label:
+    """All that a note says of a claim: claims with one label make the same notes."""
+    open_metric = claim["metric"] in OPEN_METRICS
+    return (claim["source"], _key(claim), claim["shown"], claim["value"], claim["qualifier"], open_metric)
+
+
+def _agreeing_at_scale(claims: list[Record]) -> tuple[str, str] | None:
+    """judge's verdict and notes when every pair it would judge agrees, bar the open metric's.
+
+    None when some pair may not agree, or two labels could make one note: judge then
+    compares pair by pair.
+    """
+    if len({c["source"] for c in claims}) < 2:
+        return "agrees", "a single source"
+    places: dict[Label, list[int]] = defaultdict(list)
+    for i, claim in enumerate(claims):
+        places[_label(claim)].append(i)
+    if not (_labels_name_notes(places, claims) and _all_meet(claims)):
+        return None
+    caveats = _caveat_notes(claims)
+    agreeing = sum(_agreeing_count(places, open_metric) for open_metric in (False, True))
+    agreeing += len(_same_value_keys(places))
+    shown = _first_agreeing(claims, places, MAX_NOTES + 1 - len(caveats))
+    notes = caveats + shown
+    total = len(caveats) + agreeing
+    tail = f"; and {total - MAX_NOTES} more pairs of claims" if total > MAX_NOTES else ""
+    return ("differs" if caveats else "agrees"), "; ".join(notes[:MAX_NOTES]) + tail
+
+
+def _labels_name_notes(places: dict[Label, list[int]], claims: list[Record]) -> bool:
+    """Whether each note names one pair of labels: a key is one source's, a key and value one
+    label's, and each side of the open metric counts in one unit."""
+    source_of: dict[str, str] = {}
+    label_of: dict[tuple[str, str], Label] = {}
+    for label in places:
+        if source_of.setdefault(label[1], label[0]) != label[0]:
+            return False
+        if label_of.setdefault((label[1], label[2]), label) != label:
+            return False
+    units = {(c["metric"] in OPEN_METRICS, c["unit"]) for c in claims}
+    return len(units) == len({open_metric for open_metric, _ in units})
+
+
+def _all_meet(claims: list[Record]) -> bool:
+    """Whether every two claims on one side of the open metric have ranges that meet."""
+    for open_metric in (False, True):
+        ranges = [
+            value_range(c["value"], c["qualifier"])
+            for c in claims
+            if (c["metric"] in OPEN_METRICS) == open_metric
+        ]
+        if ranges and max(low for low, _ in ranges) > min(high for _, high in ranges):
+            return False
+    return True
+
+
+def _caveat_notes(claims: list[Record]) -> list[str]:
+    """The open metric's notes, in the order judge meets them: each open claim's first pair
+    with a firm claim from another source."""
+    firm = [i for i, c in enumerate(claims) if c["metric"] not in OPEN_METRICS]
+    # The first firm claim, and the first from another source than its: one of them is each open claim's.
+    firm = (
+        firm[:1] + [i for i in firm if claims[i]["source"] != claims[firm[0]]["source"]][:1] if firm else []
+    )
+    firsts: dict[str, tuple[int, int]] = {}
+    for p, claim in enumerate(claims):
+        if claim["metric"] not in OPEN_METRICS:
+            continue
+        other = next((i for i in firm if claims[i]["source"] != claim["source"]), None)
+        if other is not None:
+            note = f"{_key(claim)} counts {OPEN_METRICS[claim['metric']][1]}"
+            place = (min(other, p), max(other, p))
+            firsts[note] = min(firsts.get(note, place), place)
+    return sorted(firsts, key=firsts.__getitem__)
+
+
+def _ordered(spans: list[tuple[int, int]]) -> int:
+    """Ordered pairs (a, b) of labels, a with itself too, where a claim of a comes before one of b."""
+    lasts = sorted(last for _, last in spans)
+    return sum(len(lasts) - bisect_right(lasts, first) for first, _ in spans)
+
+
+def _across_sources(labels: list[tuple[Label, list[int]]]) -> int:
+    """Ordered pairs of labels from two sources where a claim of the first comes before one of the second."""
+    by_source: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for label, found in labels:
+        by_source[label[0]].append((found[0], found[-1]))
+    return _ordered([span for spans in by_source.values() for span in spans]) - sum(
+        _ordered(spans) for spans in by_source.values()
+    )
+
+
+def _agreeing_count(places: dict[Label, list[int]], open_metric: bool) -> int:
+    """How many notes 'fits' and 'worded two ways' make on one side of the open metric: one for
+    each ordered pair of labels from two sources whose values or hedges differ."""
+    side = [(label, found) for label, found in places.items() if label[5] == open_metric]
+    same_hedge: dict[tuple[float, str], list[tuple[Label, list[int]]]] = defaultdict(list)
+    for label, found in side:
+        same_hedge[(label[3], label[4])].append((label, found))
+    return _across_sources(side) - sum(_across_sources(group) for group in same_hedge.values())
+
+
+def _same_value_keys(places: dict[Label, list[int]]) -> set[tuple[str, str]]:
+    """The pairs of keys whose note is 'give the same value': one value and hedge from both, in this order."""
+    same: dict[tuple[bool, float, str], list[tuple[Label, list[int]]]] = defaultdict(list)
+    for label, found in places.items():
+        same[(label[5], label[3], label[4])].append((label, found))
+    return {
+        (a[1], b[1])
+        for group in same.values()
+        for a, in_a in group
+        for b, in_b in group
+        if a[0] != b[0] and in_a[0] < in_b[-1]
+    }
+
+
+def _first_agreeing(claims: list[Record], places: dict[Label, list[int]], limit: int) -> list[str]:
+    """The first `limit` agreeing notes in judge's order: by the first pair (i < j) that makes each."""
+    found: dict[str, None] = {}
+    for i, claim in enumerate(claims):
+        if len(found) >= limit:
+            break
+        label = _label(claim)
+        if places[label][0] != i:
+            continue  # a label's later claims make no note that its first has not made
+        partners = [
+            (at[bisect_right(at, i)], other)
+            for other, at in places.items()
+            if other[5] == label[5] and other[0] != label[0] and at[-1] > i
+        ]
+        for j, _ in sorted(partners, key=lambda partner: partner[0]):
+            found.setdefault(_agreement(claim, claims[j]).note)
+    return list(found)[: max(limit, 0)]
 
 
 def whole_slot(claim: Record, scopes: dict[str, Record]) -> str | None:

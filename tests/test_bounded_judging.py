@@ -1,0 +1,154 @@
+"""The compiler's judging of one question stays bounded as its claims grow, and says exactly what judging
+every pair would: the same verdict and the same notes, counted the same way."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kzcli import compare
+from kzcli.dates import date_range
+
+Record = dict[str, Any]
+SOURCES = ("cc", "pg", "twa", "ecfr")
+KEYS = {"cc": "CC", "pg": "PG", "twa": "TWA", "ecfr": "ECFR"}
+SHARED_KEYS = {"cc": "CC", "pg": "CC", "twa": "TWA", "ecfr": "ECFR"}  # two sources named alike
+QUALIFIERS = ("exact", "about", "over", "more_than", "at_least", "nearly", "almost", "up_to")
+SCOPES = {
+    "total": {"id": "total", "title": "total", "parts": ["protesters"]},
+    "protesters": {"id": "protesters", "title": "protesters", "part_of": "total", "parts": []},
+}
+
+
+def _figure(
+    number: int, metric: str, value: float, qualifier: str, unit: str, as_of: str | None, source: str
+) -> Record:
+    return {
+        "id": f"f-{number}",
+        "metric": metric,
+        "scope": "total",
+        "value": value,
+        "qualifier": qualifier,
+        "unit": unit,
+        "as_of": as_of,
+        "citations": [{"source": source, "paragraph": 1, "excerpt": "x"}],
+    }
+
+
+@st.composite
+def claim_sets(
+    draw: st.DrawFn,
+    values: tuple[float, ...],
+    qualifiers: tuple[str, ...] = QUALIFIERS,
+    units: tuple[str, ...] = ("people", "people", "people", "soldiers"),
+) -> list[Record]:
+    """A few claims about one question: hedged values, dates or none, casualties beside deaths,
+    now and then another unit, a derived sum, or two sources that share a key."""
+    keys = draw(st.sampled_from((KEYS, SHARED_KEYS, {})))
+    claims = []
+    for number in range(draw(st.integers(0, 14))):
+        figure = _figure(
+            number,
+            draw(st.sampled_from(("deaths", "deaths", "casualties"))),
+            draw(st.sampled_from(values)),
+            draw(st.sampled_from(qualifiers)),
+            draw(st.sampled_from(units)),
+            draw(st.sampled_from((None, "2022-01-06", "2022-01-08", "2022-01-08", "2022-01"))),
+            draw(st.sampled_from(SOURCES)),
+        )
+        claim = compare.figure_claim(figure, keys)
+        if draw(st.integers(0, 9)) == 0:
+            claim = dict(claim, figure=None, derived=True, shown=claim["shown"] + ", derived: a + b")
+        claims.append(claim)
+    return claims
+
+
+def reference_judge(claims: list[Record]) -> tuple[str, str]:
+    """Every pair from two sources judged, i < j; notes worst first, each once, in the order met; a
+    series said once; at most 12 notes, then how many more (or 'more' once 12 contradictions and one
+    note more are met)."""
+    found: dict[str, str] = {}
+    series = 0
+    for i, a in enumerate(claims):
+        for b in claims[i + 1 :]:
+            if a["source"] != b["source"]:
+                pair = compare._figure_pair(a, b)
+                found.setdefault(pair.note, pair.verdict)
+                series += pair.note.startswith("a series over time: ")
+    if not found:
+        return "agrees", "a single source"
+    rank = {"contradiction": 0, "differs": 1, "slip": 2, "agrees": 3}
+    contradictions = [n for n, v in found.items() if v == "contradiction"]
+    if len(contradictions) >= 12 and len(found) > 12:
+        return "contradiction", "; ".join(contradictions[:12]) + "; and more pairs of claims"
+    notes = sorted(found, key=lambda n: rank[found[n]])
+    if series > 1:
+        dated = sorted((c for c in claims if c["as_of"]), key=lambda c: date_range(c["as_of"])[1])
+        notes = [n for n in notes if not n.startswith("a series over time: ")]
+        notes.append("a series over time: " + compare._series(dated))
+    verdict = min(found.values(), key=rank.__getitem__)
+    tail = f"; and {len(notes) - 12} more pairs of claims" if len(notes) > 12 else ""
+    return verdict, "; ".join(notes[:12]) + tail
+
+
+@pytest.mark.hostile
+@given(claim_sets(values=(90.0, 100.0, 104.0, 160.0, 225.0)))
+def test_judging_equals_every_pair_judged(claims: list[Record]) -> None:
+    """Whatever the claims, judge_figures gives the verdict and notes of judging every pair."""
+    assert compare.judge_figures(claims) == reference_judge(claims)
+
+
+@pytest.mark.hostile
+@given(
+    claim_sets(values=(95.0, 100.0, 101.0, 104.0), qualifiers=("exact", "about", "about"), units=("people",))
+)
+def test_agreeing_claims_are_counted_not_paired(claims: list[Record]) -> None:
+    """Claims that all agree are told without judging each pair, and exactly as judging each would."""
+    judged = compare._agreeing_at_scale(claims)
+    if judged is not None:
+        assert judged == reference_judge(claims)
+    assert compare.judge_figures(claims) == reference_judge(claims)
+
+
+def test_agreeing_claims_are_counted_on_most_sets() -> None:
+    """The counting answers for agreeing claims named one to one (not only for trivial sets)."""
+    answered = 0
+    for number in range(200):
+        claims = [
+            compare.figure_claim(
+                _figure(
+                    i,
+                    "deaths",
+                    100.0 + (number * 7 + i * 3) % 5,
+                    "about",
+                    "people",
+                    None,
+                    SOURCES[(number + i) % 4],
+                ),
+                KEYS,
+            )
+            for i in range(2 + number % 8)
+        ]
+        judged = compare._agreeing_at_scale(claims)
+        answered += judged is not None
+        assert judged is None or judged == reference_judge(claims)
+    assert answered == 200
+
+
+def test_six_thousand_agreeing_claims_are_judged_in_a_moment() -> None:
+    """6,000 agreeing claims on one question (18 million pairs) are judged in well under a second or two."""
+    claims = [
+        compare.figure_claim(
+            _figure(i, "deaths", 200 + i % 40, "about", "people", None, SOURCES[i % 4]), KEYS
+        )
+        for i in range(6000)
+    ]
+    start = time.perf_counter()
+    verdict, why = compare.judge_figures(claims)
+    assert time.perf_counter() - start < 5
+    assert verdict == "agrees"
+    assert why.endswith("more pairs of claims")
