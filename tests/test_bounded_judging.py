@@ -152,3 +152,59 @@ def test_six_thousand_agreeing_claims_are_judged_in_a_moment() -> None:
     assert time.perf_counter() - start < 5
     assert verdict == "agrees"
     assert why.endswith("more pairs of claims")
+
+
+def _scoped(claims: list[Record], scope: str) -> list[Record]:
+    return [dict(c, scope=scope) for c in claims]
+
+
+def reference_within(parts: list[Record], wholes: list[Record]) -> tuple[str, str, list[Record]] | None:
+    """Every part (sums aside) against every whole from another source of its metric: the worst verdict,
+    each note once in the order of the pairs, at most 12 and then how many more, and each claim once."""
+    pairs = [
+        (p, w)
+        for p in parts
+        for w in wholes
+        if not p["derived"] and not w["derived"] and p["source"] != w["source"] and p["metric"] == w["metric"]
+    ]
+    if not pairs:
+        return None
+    judged = [compare._part_pair(p, w, SCOPES) for p, w in pairs]
+    notes = list(dict.fromkeys(j.note for j in judged))
+    tail = f"; and {len(notes) - 12} more pairs of claims" if len(notes) > 12 else ""
+    claims = list({id(c): c for pair in pairs for c in pair}.values())
+    return compare.worst(j.verdict for j in judged), "; ".join(notes[:12]) + tail, claims
+
+
+@pytest.mark.hostile
+@given(
+    claim_sets(values=(5.0, 90.0, 100.0, 160.0, 225.0)),
+    claim_sets(values=(90.0, 100.0, 104.0, 160.0), qualifiers=("exact", "about", "over", "nearly")),
+)
+def test_parts_against_wholes_equal_every_pair_judged(parts: list[Record], wholes: list[Record]) -> None:
+    """within_whole gives every pair's verdict, its notes up to the twelfth, and the claims in pair order."""
+    parts, wholes = _scoped(parts, "protesters"), _scoped(wholes, "total")
+    assert compare.within_whole(parts, wholes, SCOPES) == reference_within(parts, wholes)
+
+
+def test_six_thousand_wholes_against_parts_are_judged_in_a_moment() -> None:
+    """A whole given 6,000 times against a few parts is judged quickly and explained in a few lines."""
+    wholes = [
+        compare.figure_claim(
+            _figure(i, "deaths", 200 + i % 40, "about", "people", None, SOURCES[i % 4]), KEYS
+        )
+        for i in range(6000)
+    ]
+    parts = _scoped(
+        [
+            compare.figure_claim(_figure(i, "deaths", 300 + i, "exact", "people", None, "cc"), KEYS)
+            for i in range(3)
+        ],
+        "protesters",
+    )
+    start = time.perf_counter()
+    judged = compare.within_whole(parts, _scoped(wholes, "total"), SCOPES)
+    assert time.perf_counter() - start < 5
+    assert judged is not None
+    assert judged[0] == "contradiction"
+    assert len(judged[1]) < 3000

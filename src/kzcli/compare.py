@@ -590,18 +590,138 @@ def _comparable(parts: list[Record], wholes: list[Record]) -> bool:
 def within_whole(
     parts: list[Record], wholes: list[Record], scopes: dict[str, Record]
 ) -> tuple[str, str, list[Record]] | None:
-    """Parts from one source against a whole from another (sums aside): verdict, why, and the claims."""
-    pairs = [
-        (p, w)
-        for p in parts
-        for w in wholes
-        if not p["derived"] and not w["derived"] and p["source"] != w["source"] and p["metric"] == w["metric"]
-    ]
-    if not pairs:
+    """Parts from one source against a whole from another (sums aside): verdict, why, and the claims.
+
+    The notes come in the order of the pairs, each once, at most MAX_NOTES of them and then how
+    many more: a whole given 6,000 times against a few parts makes thousands of notes.
+    """
+    parts = [p for p in parts if not p["derived"]]
+    wholes = [w for w in wholes if not w["derived"]]
+    claims = _claims_in_pairs(parts, wholes)
+    if not claims:
         return None
-    judged = [_part_pair(p, w, scopes) for p, w in pairs]
-    claims = list({id(c): c for pair in pairs for c in pair}.values())
-    return worst(j.verdict for j in judged), "; ".join(dict.fromkeys(j.note for j in judged)), claims
+
+    def pair(part: Record, whole: Record) -> Pair:
+        return _part_pair(part, whole, scopes)
+
+    verdict, why = _within_by_label(parts, wholes, pair) or _within_every_pair(parts, wholes, pair)
+    return verdict, why, claims
+
+
+def _claims_in_pairs(parts: list[Record], wholes: list[Record]) -> list[Record]:
+    """Each claim of a part-whole pair (same metric, two sources), in the order the pairs first name it."""
+    unseen: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, whole in enumerate(wholes):
+        unseen[whole["metric"]][whole["source"]].append(i)
+    sources = {metric: set(by_source) for metric, by_source in unseen.items()}
+    found: list[Record] = []
+    for part in parts:
+        if not sources.get(part["metric"], set()) - {part["source"]}:
+            continue
+        found.append(part)
+        waiting = unseen[part["metric"]]
+        others = [source for source in waiting if source != part["source"]]
+        found += [wholes[i] for i in sorted(i for source in others for i in waiting.pop(source))]
+    return found
+
+
+def _within_every_pair(
+    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
+) -> tuple[str, str]:
+    judged = [
+        pair(p, w) for p in parts for w in wholes if p["source"] != w["source"] and p["metric"] == w["metric"]
+    ]
+    notes = list(dict.fromkeys(j.note for j in judged))
+    return worst(j.verdict for j in judged), _counted(notes[:MAX_NOTES], len(notes))
+
+
+def _counted(notes: list[str], total: int) -> str:
+    tail = f"; and {total - MAX_NOTES} more pairs of claims" if total > MAX_NOTES else ""
+    return "; ".join(notes[:MAX_NOTES]) + tail
+
+
+PartLabel = tuple[str, str, str, str, str]
+
+
+def _part_label(claim: Record) -> PartLabel:
+    """All that a part-whole note says of a claim."""
+    return (claim["metric"], claim["source"], _key(claim), claim["shown"], claim["scope"])
+
+
+def _within_by_label(
+    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
+) -> tuple[str, str] | None:
+    """within_whole's verdict and notes told from each side's labels, not from every pair of claims.
+
+    None when a label stands for claims that differ in what the verdict reads (date, unit, value),
+    or one key for two sources: then one pair of labels could make two notes.
+    """
+    sides = [_first_of_labels(parts), _first_of_labels(wholes)]
+    if any(side is None for side in sides):
+        return None
+    part_firsts, whole_firsts = sides[0] or {}, sides[1] or {}
+    if any(len({label[1:] for label in side}) != len(side) for side in (part_firsts, whole_firsts)):
+        return None  # a note does not name the metric: labels that differ only in it would make one
+    keyed = {(label[2], label[1]) for label in [*part_firsts, *whole_firsts]}
+    if len({key for key, _ in keyed}) != len(keyed):
+        return None
+    total = _label_pairs(list(part_firsts), list(whole_firsts))
+    notes: dict[str, None] = {}
+    for p in part_firsts.values():
+        for w in whole_firsts.values():
+            if len(notes) > MAX_NOTES:
+                break
+            if p["source"] != w["source"] and p["metric"] == w["metric"]:
+                notes.setdefault(pair(p, w).note)
+    larger = _larger_than_whole(list(part_firsts.values()), list(whole_firsts.values()), pair)
+    return larger or "differs", _counted(list(notes), total)
+
+
+def _first_of_labels(claims: list[Record]) -> dict[PartLabel, Record] | None:
+    """Each label's first claim, in order; None when one label's claims differ in what a verdict reads."""
+    firsts: dict[PartLabel, Record] = {}
+    for claim in claims:
+        first = firsts.setdefault(_part_label(claim), claim)
+        if any(first[f] != claim[f] for f in ("unit", "value", "qualifier", "as_of")):
+            return None
+    return firsts
+
+
+def _label_pairs(part_labels: list[PartLabel], whole_labels: list[PartLabel]) -> int:
+    """How many pairs of a part's label and a whole's share a metric and come from two sources."""
+    count: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for side, labels in enumerate((part_labels, whole_labels)):
+        for label in labels:
+            count[(label[0], label[1])][side] += 1
+    per_metric: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (metric, _), (p, w) in count.items():
+        per_metric[metric][0] += p
+        per_metric[metric][1] += w
+    return sum(p * w for p, w in per_metric.values()) - sum(p * w for p, w in count.values())
+
+
+def _larger_than_whole(
+    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
+) -> str | None:
+    """'contradiction' when some part, from another source, is larger than a whole counted with it."""
+    by_unit: dict[tuple[str, str], list[tuple[float, Record]]] = defaultdict(list)
+    for whole in wholes:
+        by_unit[(whole["metric"], whole["unit"])].append(
+            (value_range(whole["value"], whole["qualifier"])[1], whole)
+        )
+    for highs in by_unit.values():
+        highs.sort(key=lambda high: high[0])
+    for part in parts:
+        if part["metric"] not in ADDITIVE:
+            continue
+        highs = by_unit.get((part["metric"], part["unit"]), [])
+        smallest = value_range(part["value"], part["qualifier"])[0]
+        for high, whole in highs:
+            if high >= smallest:
+                break
+            if whole["source"] != part["source"] and pair(part, whole).verdict == "contradiction":
+                return "contradiction"
+    return None
 
 
 def _part_pair(part: Record, whole: Record, scopes: dict[str, Record]) -> Pair:
