@@ -3,15 +3,22 @@ every pair would: the same verdict and the same notes, counted the same way."""
 
 from __future__ import annotations
 
+import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import REPO
 from kzcli import compare
 from kzcli.dates import date_range
+
+sys.path.insert(0, str(REPO / "bench"))
+import synth  # bench/ is not a package: imported by path
 
 Record = dict[str, Any]
 SOURCES = ("cc", "pg", "twa", "ecfr")
@@ -208,3 +215,28 @@ def test_six_thousand_wholes_against_parts_are_judged_in_a_moment() -> None:
     assert judged is not None
     assert judged[0] == "contradiction"
     assert len(judged[1]) < 3000
+
+
+def test_a_layer_of_agreeing_claims_is_built_without_judging_each_pair(
+    kz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmark's layer of agreeing death figures (synth.one_question) over the bundled KB: the build
+    judges a handful of pairs, not the 45,000 of 300 claims, and stores one bounded explanation."""
+    monkeypatch.setenv("KZ_CACHE_DIR", str(tmp_path / "cache"))
+    layer = tmp_path / "layer"
+    synth.one_question(300, layer, agreeing=1.0)
+    calls = [0]
+    real = compare._figure_pair
+
+    def counted(a: Record, b: Record) -> compare.Pair:
+        calls[0] += 1
+        return real(a, b)
+
+    monkeypatch.setattr(compare, "_figure_pair", counted)
+    disputes = kz("--with", str(layer), "disputes", "-f", "json")
+    assert disputes.code == 0, disputes.stderr
+    assert calls[0] < 1000
+    (deaths,) = [c for c in json.loads(disputes.stdout) if c["id"] == "deaths-total"]
+    assert deaths["verdict"] == "differs"  # the bundled casualties beside the deaths, with their caveat
+    assert deaths["explanation"].startswith("PG counts “casualties”")
+    assert deaths["explanation"].endswith("more pairs of claims")
