@@ -45,6 +45,15 @@ BUNDLED_COMMANDS = {
     "search almaty -f json": ["search", "almaty", "-f", "json"],
     "figures --casualties -f table": ["figures", "--casualties", "-f", "table"],
     "timeline one day -f json": ["timeline", "--from", "2022-01-05", "--to", "2022-01-05", "-f", "json"],
+    "figures deaths -f json": ["figures", "deaths", "-f", "json"],
+    "brief": ["brief"],
+}
+# One question with many claims (bench/synth.py one_question), laid over the bundled KB with --with:
+# the share of claims that agree picks how the compiler judges them (counted, or pair by pair).
+ONE_QUESTION_SHARES = {"all agreeing": 1.0, "half agreeing": 0.5}
+ONE_QUESTION_COMMANDS = {
+    "figures deaths -f json": ["figures", "deaths", "-f", "json"],
+    "brief": ["brief"],
 }
 SCALE_COMMANDS = {
     "actor": (["actor", "actor-7", "-f", "json"], "actor tokayev -f json"),
@@ -115,6 +124,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="runs per figure (median); default 15")
     parser.add_argument("--sizes", default="1000,10000,100000", help="generated KB sizes; '' to skip")
+    parser.add_argument(
+        "--one-question", type=int, default=6000, help="death figures on one question; 0 to skip"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     kz = shutil.which("kz", path=str(Path(sys.executable).parent))
@@ -210,11 +222,42 @@ def main() -> None:
     if scale:
         print("\ncold build targets: 100,000 events in 8 s and 300 MB; 1,000,000 in 90 s and 500 MB")
     results["scale"] = scale
+    if args.one_question:
+        results["one_question"] = one_question(kz, args.one_question, work, base, bundled, args.runs)
     results["floor_ms"] = floor
     results["floor_rss_kib"] = bundled["floor: one-command Typer app"]["rss_kib"]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def one_question(kz: str, claims: int, work: Path, base: dict[str, str], bundled: dict, runs: int) -> dict:
+    """Cold build and warm views of `claims` death figures on one question, per share agreeing,
+    as ratios to the same commands on the bundled KB (measured in this run)."""
+    found: dict[str, object] = {}
+    cold_ref = bundled["cold: kz figures deaths -f json"]["ms"]
+    for label, share in ONE_QUESTION_SHARES.items():
+        layer = work / f"one-question-{share}"
+        make = f"import sys; sys.path.insert(0, {str(SYNTH.parent)!r}); import synth, pathlib; "
+        make += f"synth.one_question({claims}, pathlib.Path({str(layer)!r}), agreeing={share})"
+        subprocess.run([sys.executable, "-c", make], check=True)  # a child: see the sizes' RSS note
+        time.sleep(3)  # past the racy-git window, as for the generated KBs
+        env = base | {"KZ_CACHE_DIR": str(work / f"cache-one-question-{share}")}
+        with_layer = [kz, "--with", str(layer)]
+        build_ms, build_rss = run_once([*with_layer, "figures", "deaths", "-f", "json"], env)
+        views = measure(
+            {name: ([*with_layer, *argv], env, None) for name, argv in ONE_QUESTION_COMMANDS.items()}, runs
+        )
+        found[label] = {"build_ms": build_ms, "build_rss_kib": build_rss, "views": views}
+        print(
+            f"\n{claims:,} death figures on one question, {label}: cold build {build_ms / 1000:.1f} s "
+            f"({build_ms / cold_ref:.1f}x bundled, peak {build_rss / 1024:.0f} MB)"
+        )
+        print(f"  {'warm view':30} {'ms':>7} {'x bundled':>10} {'peak RSS':>10}")
+        for name, figures in views.items():
+            ratio = figures["ms"] / bundled[f"warm: kz {name}"]["ms"]
+            print(f"  {name:30} {figures['ms']:7.0f} {ratio:10.2f} {figures['rss_kib'] / 1024:8.1f} MB")
+    return found
 
 
 if __name__ == "__main__":

@@ -157,24 +157,48 @@ BUNDLED_SOURCES = (
 )
 
 
-def one_question(claims: int, out: Path) -> None:
-    """A layer (for --with) of `claims` death figures of the unrest, all on one question: deaths in total."""
+def one_question(claims: int, out: Path, agreeing: float = 0.0) -> None:
+    """A layer (for --with) of `claims` death figures of the unrest, all on one question: deaths in total.
+
+    A share `agreeing` of them agree with each other and with the bundled figures (each allows 227,
+    the bundled derived sum); the rest are drawn at random, so many of those contradict.
+    """
     rng = random.Random(claims)
     out.mkdir(parents=True, exist_ok=True)
-    figures = [
-        {
-            "id": f"deaths-claim-{i}",
-            "era": "unrest",
-            "metric": "deaths",
-            "value": rng.randint(100, 300),
-            "qualifier": rng.choice(QUALIFIERS),
-            "unit": "people",
-            "scope": "total",
-            "as_of": f"2022-01-{rng.randint(6, 31):02d}",
-            "citations": [
-                {"source": rng.choice(BUNDLED_SOURCES), "paragraph": 1, "excerpt": "people were killed"}
-            ],
-        }
-        for i in range(claims)
-    ]
+    figures = []
+    for i in range(claims):
+        value, qualifier = (
+            _agreeing_death_toll(rng) if agreeing and rng.random() < agreeing else _any_death_toll(rng)
+        )
+        figures.append(
+            {
+                "id": f"deaths-claim-{i}",
+                "era": "unrest",
+                "metric": "deaths",
+                "value": value,
+                "qualifier": qualifier,
+                "unit": "people",
+                "scope": "total",
+                "as_of": f"2022-01-{rng.randint(6, 31):02d}",
+                "citations": [
+                    {"source": rng.choice(BUNDLED_SOURCES), "paragraph": 1, "excerpt": "people were killed"}
+                ],
+            }
+        )
     _write(out / "figures.yaml", figures)
+
+
+def _any_death_toll(rng: random.Random) -> tuple[int, str]:
+    return rng.randint(100, 300), rng.choice(QUALIFIERS)
+
+
+def _agreeing_death_toll(rng: random.Random) -> tuple[int, str]:
+    """A hedged toll that allows 227: about 210-250, over 150-220, at least 150-227, or exactly 227."""
+    return rng.choice(
+        (
+            (rng.randint(210, 250), "about"),
+            (rng.randint(150, 220), "over"),
+            (rng.randint(150, 227), "at_least"),
+            (227, "exact"),
+        )
+    )

@@ -15,6 +15,7 @@ A record is *in dispute* when it is a side of a contradiction or a difference.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -353,7 +354,7 @@ def figure_comparisons(
     found = []
     for key in _compared_slots(slots):
         claims = slots[key]
-        verdict, why = judge(claims, _figure_pair)
+        verdict, why = judge_figures(claims)
         found.append(_figure_comparison(key, subject_of(claims[0], scopes), verdict, why, claims))
     found += _part_whole(slots, scopes)
     return found
@@ -365,8 +366,150 @@ def _compared_slots(slots: dict[str, list[Record]]) -> list[str]:
 
 
 def judge_figures(claims: list[Record]) -> tuple[str, str]:
-    """Figure claims about one question: their verdict and why (see judge)."""
-    return judge(claims, _figure_pair)
+    """Figure claims about one question: their verdict and why (see judge).
+
+    Claims that all agree (an open metric's caveat aside) are told by counting, not
+    pair by pair: thousands of them on one question would otherwise cost minutes.
+    """
+    return _agreeing_at_scale(claims) or judge(claims, _figure_pair)
+
+
+Label = tuple[str, str, str, float, str, bool]
+
+
+def _label(claim: Record) -> Label:
+    """All that a note says of a claim: claims with one label make the same notes."""
+    open_metric = claim["metric"] in OPEN_METRICS
+    return (claim["source"], _key(claim), claim["shown"], claim["value"], claim["qualifier"], open_metric)
+
+
+def _agreeing_at_scale(claims: list[Record]) -> tuple[str, str] | None:
+    """judge's verdict and notes when every pair it would judge agrees, bar the open metric's.
+
+    None when some pair may not agree, or two labels could make one note: judge then
+    compares pair by pair.
+    """
+    if len({c["source"] for c in claims}) < 2:
+        return "agrees", "a single source"
+    places: dict[Label, list[int]] = defaultdict(list)
+    for i, claim in enumerate(claims):
+        places[_label(claim)].append(i)
+    if not (_labels_name_notes(places, claims) and _all_meet(claims)):
+        return None
+    caveats = _caveat_notes(claims)
+    agreeing = sum(_agreeing_count(places, open_metric) for open_metric in (False, True))
+    agreeing += len(_same_value_keys(places))
+    shown = _first_agreeing(claims, places, MAX_NOTES + 1 - len(caveats))
+    notes = caveats + shown
+    total = len(caveats) + agreeing
+    tail = f"; and {total - MAX_NOTES} more pairs of claims" if total > MAX_NOTES else ""
+    return ("differs" if caveats else "agrees"), "; ".join(notes[:MAX_NOTES]) + tail
+
+
+def _labels_name_notes(places: dict[Label, list[int]], claims: list[Record]) -> bool:
+    """Whether each note names one pair of labels: a key is one source's, a key and value one
+    label's, and each side of the open metric counts in one unit."""
+    source_of: dict[str, str] = {}
+    label_of: dict[tuple[str, str], Label] = {}
+    for label in places:
+        if source_of.setdefault(label[1], label[0]) != label[0]:
+            return False
+        if label_of.setdefault((label[1], label[2]), label) != label:
+            return False
+    units = {(c["metric"] in OPEN_METRICS, c["unit"]) for c in claims}
+    return len(units) == len({open_metric for open_metric, _ in units})
+
+
+def _all_meet(claims: list[Record]) -> bool:
+    """Whether every two claims on one side of the open metric have ranges that meet."""
+    for open_metric in (False, True):
+        ranges = [
+            value_range(c["value"], c["qualifier"])
+            for c in claims
+            if (c["metric"] in OPEN_METRICS) == open_metric
+        ]
+        if ranges and max(low for low, _ in ranges) > min(high for _, high in ranges):
+            return False
+    return True
+
+
+def _caveat_notes(claims: list[Record]) -> list[str]:
+    """The open metric's notes, in the order judge meets them: each open claim's first pair
+    with a firm claim from another source."""
+    firm = [i for i, c in enumerate(claims) if c["metric"] not in OPEN_METRICS]
+    # The first firm claim, and the first from another source than its: one of them is each open claim's.
+    firm = (
+        firm[:1] + [i for i in firm if claims[i]["source"] != claims[firm[0]]["source"]][:1] if firm else []
+    )
+    firsts: dict[str, tuple[int, int]] = {}
+    for p, claim in enumerate(claims):
+        if claim["metric"] not in OPEN_METRICS:
+            continue
+        other = next((i for i in firm if claims[i]["source"] != claim["source"]), None)
+        if other is not None:
+            note = f"{_key(claim)} counts {OPEN_METRICS[claim['metric']][1]}"
+            place = (min(other, p), max(other, p))
+            firsts[note] = min(firsts.get(note, place), place)
+    return sorted(firsts, key=firsts.__getitem__)
+
+
+def _ordered(spans: list[tuple[int, int]]) -> int:
+    """Ordered pairs (a, b) of labels, a with itself too, where a claim of a comes before one of b."""
+    lasts = sorted(last for _, last in spans)
+    return sum(len(lasts) - bisect_right(lasts, first) for first, _ in spans)
+
+
+def _across_sources(labels: list[tuple[Label, list[int]]]) -> int:
+    """Ordered pairs of labels from two sources where a claim of the first comes before one of the second."""
+    by_source: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for label, found in labels:
+        by_source[label[0]].append((found[0], found[-1]))
+    return _ordered([span for spans in by_source.values() for span in spans]) - sum(
+        _ordered(spans) for spans in by_source.values()
+    )
+
+
+def _agreeing_count(places: dict[Label, list[int]], open_metric: bool) -> int:
+    """How many notes 'fits' and 'worded two ways' make on one side of the open metric: one for
+    each ordered pair of labels from two sources whose values or hedges differ."""
+    side = [(label, found) for label, found in places.items() if label[5] == open_metric]
+    same_hedge: dict[tuple[float, str], list[tuple[Label, list[int]]]] = defaultdict(list)
+    for label, found in side:
+        same_hedge[(label[3], label[4])].append((label, found))
+    return _across_sources(side) - sum(_across_sources(group) for group in same_hedge.values())
+
+
+def _same_value_keys(places: dict[Label, list[int]]) -> set[tuple[str, str]]:
+    """The pairs of keys whose note is 'give the same value': one value and hedge from both, in this order."""
+    same: dict[tuple[bool, float, str], list[tuple[Label, list[int]]]] = defaultdict(list)
+    for label, found in places.items():
+        same[(label[5], label[3], label[4])].append((label, found))
+    return {
+        (a[1], b[1])
+        for group in same.values()
+        for a, in_a in group
+        for b, in_b in group
+        if a[0] != b[0] and in_a[0] < in_b[-1]
+    }
+
+
+def _first_agreeing(claims: list[Record], places: dict[Label, list[int]], limit: int) -> list[str]:
+    """The first `limit` agreeing notes in judge's order: by the first pair (i < j) that makes each."""
+    found: dict[str, None] = {}
+    for i, claim in enumerate(claims):
+        if len(found) >= limit:
+            break
+        label = _label(claim)
+        if places[label][0] != i:
+            continue  # a label's later claims make no note that its first has not made
+        partners = [
+            (at[bisect_right(at, i)], other)
+            for other, at in places.items()
+            if other[5] == label[5] and other[0] != label[0] and at[-1] > i
+        ]
+        for j, _ in sorted(partners, key=lambda partner: partner[0]):
+            found.setdefault(_agreement(claim, claims[j]).note)
+    return list(found)[: max(limit, 0)]
 
 
 def whole_slot(claim: Record, scopes: dict[str, Record]) -> str | None:
@@ -447,18 +590,138 @@ def _comparable(parts: list[Record], wholes: list[Record]) -> bool:
 def within_whole(
     parts: list[Record], wholes: list[Record], scopes: dict[str, Record]
 ) -> tuple[str, str, list[Record]] | None:
-    """Parts from one source against a whole from another (sums aside): verdict, why, and the claims."""
-    pairs = [
-        (p, w)
-        for p in parts
-        for w in wholes
-        if not p["derived"] and not w["derived"] and p["source"] != w["source"] and p["metric"] == w["metric"]
-    ]
-    if not pairs:
+    """Parts from one source against a whole from another (sums aside): verdict, why, and the claims.
+
+    The notes come in the order of the pairs, each once, at most MAX_NOTES of them and then how
+    many more: a whole given 6,000 times against a few parts makes thousands of notes.
+    """
+    parts = [p for p in parts if not p["derived"]]
+    wholes = [w for w in wholes if not w["derived"]]
+    claims = _claims_in_pairs(parts, wholes)
+    if not claims:
         return None
-    judged = [_part_pair(p, w, scopes) for p, w in pairs]
-    claims = list({id(c): c for pair in pairs for c in pair}.values())
-    return worst(j.verdict for j in judged), "; ".join(dict.fromkeys(j.note for j in judged)), claims
+
+    def pair(part: Record, whole: Record) -> Pair:
+        return _part_pair(part, whole, scopes)
+
+    verdict, why = _within_by_label(parts, wholes, pair) or _within_every_pair(parts, wholes, pair)
+    return verdict, why, claims
+
+
+def _claims_in_pairs(parts: list[Record], wholes: list[Record]) -> list[Record]:
+    """Each claim of a part-whole pair (same metric, two sources), in the order the pairs first name it."""
+    unseen: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, whole in enumerate(wholes):
+        unseen[whole["metric"]][whole["source"]].append(i)
+    sources = {metric: set(by_source) for metric, by_source in unseen.items()}
+    found: list[Record] = []
+    for part in parts:
+        if not sources.get(part["metric"], set()) - {part["source"]}:
+            continue
+        found.append(part)
+        waiting = unseen[part["metric"]]
+        others = [source for source in waiting if source != part["source"]]
+        found += [wholes[i] for i in sorted(i for source in others for i in waiting.pop(source))]
+    return found
+
+
+def _within_every_pair(
+    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
+) -> tuple[str, str]:
+    judged = [
+        pair(p, w) for p in parts for w in wholes if p["source"] != w["source"] and p["metric"] == w["metric"]
+    ]
+    notes = list(dict.fromkeys(j.note for j in judged))
+    return worst(j.verdict for j in judged), _counted(notes[:MAX_NOTES], len(notes))
+
+
+def _counted(notes: list[str], total: int) -> str:
+    tail = f"; and {total - MAX_NOTES} more pairs of claims" if total > MAX_NOTES else ""
+    return "; ".join(notes[:MAX_NOTES]) + tail
+
+
+PartLabel = tuple[str, str, str, str, str]
+
+
+def _part_label(claim: Record) -> PartLabel:
+    """All that a part-whole note says of a claim."""
+    return (claim["metric"], claim["source"], _key(claim), claim["shown"], claim["scope"])
+
+
+def _within_by_label(
+    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
+) -> tuple[str, str] | None:
+    """within_whole's verdict and notes told from each side's labels, not from every pair of claims.
+
+    None when a label stands for claims that differ in what the verdict reads (date, unit, value),
+    or one key for two sources: then one pair of labels could make two notes.
+    """
+    sides = [_first_of_labels(parts), _first_of_labels(wholes)]
+    if any(side is None for side in sides):
+        return None
+    part_firsts, whole_firsts = sides[0] or {}, sides[1] or {}
+    if any(len({label[1:] for label in side}) != len(side) for side in (part_firsts, whole_firsts)):
+        return None  # a note does not name the metric: labels that differ only in it would make one
+    keyed = {(label[2], label[1]) for label in [*part_firsts, *whole_firsts]}
+    if len({key for key, _ in keyed}) != len(keyed):
+        return None
+    total = _label_pairs(list(part_firsts), list(whole_firsts))
+    notes: dict[str, None] = {}
+    for p in part_firsts.values():
+        for w in whole_firsts.values():
+            if len(notes) > MAX_NOTES:
+                break
+            if p["source"] != w["source"] and p["metric"] == w["metric"]:
+                notes.setdefault(pair(p, w).note)
+    larger = _larger_than_whole(list(part_firsts.values()), list(whole_firsts.values()), pair)
+    return larger or "differs", _counted(list(notes), total)
+
+
+def _first_of_labels(claims: list[Record]) -> dict[PartLabel, Record] | None:
+    """Each label's first claim, in order; None when one label's claims differ in what a verdict reads."""
+    firsts: dict[PartLabel, Record] = {}
+    for claim in claims:
+        first = firsts.setdefault(_part_label(claim), claim)
+        if any(first[f] != claim[f] for f in ("unit", "value", "qualifier", "as_of")):
+            return None
+    return firsts
+
+
+def _label_pairs(part_labels: list[PartLabel], whole_labels: list[PartLabel]) -> int:
+    """How many pairs of a part's label and a whole's share a metric and come from two sources."""
+    count: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for side, labels in enumerate((part_labels, whole_labels)):
+        for label in labels:
+            count[(label[0], label[1])][side] += 1
+    per_metric: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (metric, _), (p, w) in count.items():
+        per_metric[metric][0] += p
+        per_metric[metric][1] += w
+    return sum(p * w for p, w in per_metric.values()) - sum(p * w for p, w in count.values())
+
+
+def _larger_than_whole(
+    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
+) -> str | None:
+    """'contradiction' when some part, from another source, is larger than a whole counted with it."""
+    by_unit: dict[tuple[str, str], list[tuple[float, Record]]] = defaultdict(list)
+    for whole in wholes:
+        by_unit[(whole["metric"], whole["unit"])].append(
+            (value_range(whole["value"], whole["qualifier"])[1], whole)
+        )
+    for highs in by_unit.values():
+        highs.sort(key=lambda high: high[0])
+    for part in parts:
+        if part["metric"] not in ADDITIVE:
+            continue
+        highs = by_unit.get((part["metric"], part["unit"]), [])
+        smallest = value_range(part["value"], part["qualifier"])[0]
+        for high, whole in highs:
+            if high >= smallest:
+                break
+            if whole["source"] != part["source"] and pair(part, whole).verdict == "contradiction":
+                return "contradiction"
+    return None
 
 
 def _part_pair(part: Record, whole: Record, scopes: dict[str, Record]) -> Pair:

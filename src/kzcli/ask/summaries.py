@@ -88,21 +88,21 @@ def _row_verdict(
 
     None when one source alone answers and no whole is there to check it against.
     """
-    single = len({c["source"] for c in claims}) < 2
-    if single and within is None:
-        return None, None
-    if single and within is not None:
-        return within[0], within[1]
-    verdict, why = _judged(claims, stored)
+    own = _judged(claims, stored)
+    if own is None:
+        return (within[0], within[1]) if within is not None else (None, None)
     if within is None:
-        return verdict, why
-    return compare.worst([verdict, within[0]]), f"{why}; {within[1]}"
+        return own
+    return compare.worst([own[0], within[0]]), f"{own[1]}; {within[1]}"
 
 
-def _judged(claims: list[Record], stored: Record | None) -> tuple[str, str]:
-    """The verdict on these claims: their question's stored one, else (no index at hand) judged now."""
+def _judged(claims: list[Record], stored: Record | None) -> tuple[str, str] | None:
+    """The verdict on these claims: their question's stored one, however few of its claims the view
+    shows; else (no index at hand) the claims judged now, when two sources give them."""
     if stored is not None:
         return stored["verdict"], stored["explanation"]
+    if len({c["source"] for c in claims}) < 2:
+        return None
     return compare.judge_figures(claims)
 
 
