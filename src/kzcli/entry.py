@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import signal
 
-from kzcli.errors import OUT_OF_MEMORY, ExitCode
+from kzcli.errors import OUT_OF_MEMORY, ExitCode, is_out_of_memory
 
 
 def _end_now(signum: int, _frame: object) -> None:
     os._exit(int(ExitCode.TERMINATED if signum == signal.SIGTERM else ExitCode.INTERRUPTED))
+
+
+def _out_of_memory() -> None:
+    os.write(2, OUT_OF_MEMORY.encode() + b"\n")
+    os._exit(int(ExitCode.NO_MEMORY))
 
 
 def main() -> None:
@@ -23,8 +28,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _end_now)
     try:
         from kzcli.cli import main as run
-    except MemoryError:  # a memory limit too low even to load kz: the same one line as a build's
-        os.write(2, OUT_OF_MEMORY.encode() + b"\n")
-        os._exit(int(ExitCode.NO_MEMORY))
+    except (MemoryError, ImportError) as error:  # a limit too low even to load kz: a build's one line
+        if not is_out_of_memory(error):
+            raise
+        _out_of_memory()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     run()

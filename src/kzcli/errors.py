@@ -23,6 +23,14 @@ class ExitCode(IntEnum):
 OUT_OF_MEMORY = "kz: out of memory; raise the memory limit (ulimit -v) or use a smaller knowledge base"
 
 
+def is_out_of_memory(error: BaseException) -> bool:
+    """True for a MemoryError, or a compiled module that could not be mapped under a memory limit."""
+    if isinstance(error, MemoryError):
+        return True
+    text = str(error)
+    return isinstance(error, ImportError) and ("failed to map segment" in text or "allocate memory" in text)
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: raised like Ctrl-C's KeyboardInterrupt, so every clean-up runs on the way out."""
 

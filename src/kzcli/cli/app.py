@@ -24,7 +24,7 @@ from kzcli.ask import lookups as queries
 from kzcli.cli import argv as arguments
 from kzcli.cli import pager
 from kzcli.cli.help import KzCommand, KzGroup
-from kzcli.errors import OUT_OF_MEMORY, ExitCode, InvalidKB, KzError, OutputError, Terminated
+from kzcli.errors import OUT_OF_MEMORY, ExitCode, InvalidKB, KzError, OutputError, Terminated, is_out_of_memory
 from kzcli.index.store import meta, open_index
 from kzcli.kb.files import layer_folders, no_progress
 from kzcli.show import charts, views
@@ -305,7 +305,8 @@ def _chart_style(env: Environment) -> tuple[charts.Style, int]:
 def _user_layers(with_folders: list[Path]) -> list[Path]:
     """KZ_DATA_PATH's folders (a path list, like PATH), then each --with, in order."""
     listed = os.environ.get("KZ_DATA_PATH", "")
-    return [Path(part) for part in listed.split(os.pathsep) if part] + list(with_folders)
+    # Completion hands the raw option strings over on some Typer versions, hence Path() again.
+    return [Path(part) for part in listed.split(os.pathsep) if part] + [Path(f) for f in with_folders]
 
 
 def _color_wanted(no_color: bool) -> bool:
@@ -512,9 +513,6 @@ def main() -> None:
     except (KeyboardInterrupt, Terminated) as stop:  # outside a command, or a second signal in its clean-up
         _stop_listening()
         sys.exit(int(ExitCode.TERMINATED if isinstance(stop, Terminated) else ExitCode.INTERRUPTED))
-    except MemoryError:  # a build or export under a memory limit: one line, never a traceback
-        _say(OUT_OF_MEMORY)
-        sys.exit(int(ExitCode.NO_MEMORY))
     except _click_exception() as exc:
         _say(f"kz: {inert(usage_line(exc))}")  # a typed newline or escape stays one visible line
         sys.exit(int(ExitCode.USAGE))
@@ -522,6 +520,9 @@ def main() -> None:
         if type(exc).__name__ == "Abort":  # Ctrl-C or end of input at a prompt, in Typer's words
             _stop_listening()
             sys.exit(int(ExitCode.INTERRUPTED))
+        if is_out_of_memory(exc):  # a build, export or late import under a memory limit: one line
+            _say(OUT_OF_MEMORY)
+            sys.exit(int(ExitCode.NO_MEMORY))
         _say_bug(exc)
         sys.exit(1)
     finally:
