@@ -9,6 +9,7 @@ import importlib
 import re
 from typing import Any
 
+import typer
 import typer.core
 
 from kzcli.errors import ExitCode
@@ -143,6 +144,12 @@ def _option_record(param: Any, ctx: Any) -> tuple[str, str] | None:
     return names, record[1]
 
 
+def _refuse_nul(args: list[str]) -> None:
+    """A NUL cannot come from a real command line; click before 8.2 then fails inside os.stat."""
+    if any("\x00" in arg for arg in args):
+        raise typer.BadParameter("an argument holds a NUL character")
+
+
 class KzCommand(typer.core.TyperCommand):
     """A command whose help ends with its examples and whose usage line names its arguments plainly.
 
@@ -156,6 +163,10 @@ class KzCommand(typer.core.TyperCommand):
             completer = _name_completer(getattr(param, "_custom_shell_complete", None))
             if completer is not None:
                 param._custom_shell_complete = _unfiltered(completer)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _refuse_nul(args)
+        return list(super().parse_args(ctx, args))
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         arguments, options = [], []
@@ -186,6 +197,10 @@ class KzCommand(typer.core.TyperCommand):
 
 class KzGroup(typer.core.TyperGroup):
     """kz itself: commands listed in panels, then the environment and the exit codes."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _refuse_nul(args)
+        return list(super().parse_args(ctx, args))
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
