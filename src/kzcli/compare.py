@@ -816,7 +816,7 @@ def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record
 
 def recorded(comparison: Record) -> Record:
     """A comparison in words, as comparisons.yaml records it, in the shape of the computed ones."""
-    claims = [dict(c, shown=c["value"]) for c in comparison["claims"]]
+    claims = [_recorded_claim(c) for c in comparison["claims"]]
     return {
         "id": comparison["id"],
         "kind": comparison["kind"],
@@ -826,6 +826,18 @@ def recorded(comparison: Record) -> Record:
         "records": list(comparison["about"]),
         "claims": claims,
     }
+
+
+def _recorded_claim(claim: Record) -> Record:
+    """One side of a comparison in words; a derived or inferred value says so wherever it is shown."""
+    parts = claim.get("parts") or []
+    shown = str(claim["value"])
+    if parts:
+        cited = sorted({c["paragraph"] for c in [claim, *parts]})
+        shown += ", derived from ¶" + ", ¶".join(map(str, cited[:-1])) + f" and ¶{cited[-1]}"
+    if claim.get("inferred"):
+        shown += " (inferred)"
+    return dict(claim, shown=shown, derived=bool(parts), parts=parts)
 
 
 def slip(record: Record) -> Record:
