@@ -24,7 +24,15 @@ from kzcli.ask import lookups as queries
 from kzcli.cli import argv as arguments
 from kzcli.cli import pager
 from kzcli.cli.help import KzCommand, KzGroup
-from kzcli.errors import OUT_OF_MEMORY, ExitCode, InvalidKB, KzError, OutputError, Terminated, is_out_of_memory
+from kzcli.errors import (
+    OUT_OF_MEMORY,
+    ExitCode,
+    InvalidKB,
+    KzError,
+    OutputError,
+    Terminated,
+    is_out_of_memory,
+)
 from kzcli.index.store import meta, open_index
 from kzcli.kb.files import layer_folders, no_progress
 from kzcli.show import charts, views

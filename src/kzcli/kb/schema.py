@@ -337,7 +337,7 @@ class ComparedClaim(Citation):
             raise ValueError("parts: a derived claim says how it is worked out from them (derivation)")
         others = sorted({part.source for part in self.parts} - {self.source})
         if others:
-            raise ValueError(f"parts: a derived claim's parts come from its own source, not {', '.join(others)}")
+            raise ValueError(f"parts: a derived claim's parts come from its own source, not {others[0]}")
         return self
 
 
@@ -356,7 +356,7 @@ class Comparison(_Record):
     @model_validator(mode="after")
     def _cited_on_two_sides(self) -> Comparison:
         if len({claim.source for claim in self.claims}) < 2:
-            raise ValueError("claims: a comparison sets two sources side by side (one text's error is a slip)")
+            raise ValueError("claims: a comparison sets two sources side by side (an error in one is a slip)")
         return self
 
 
