@@ -311,12 +311,7 @@ class Scope(_Record):
 
 
 class ComparedClaim(Citation):
-    """One source's answer to a compared question, in words, with its citation.
-
-    A derived claim is worked out from facts its source states apart (an interval from two
-    dated paragraphs): it cites the first, `parts` cites the others from the same source, and
-    `derivation` says in our words how the value follows from them.
-    """
+    """One source's answer in words, cited; a derived one cites its first fact here, the others in parts."""
 
     value: Name
     derivation: Text | None = Field(
@@ -342,12 +337,14 @@ class ComparedClaim(Citation):
 
 
 class Comparison(_Record):
-    """A question the sources answer in words, with a verdict: a name, whether or where something
-    happened, who did it, how long between two events, or in what order they came."""
+    """A question the sources answer in words, with a verdict, each side cited."""
 
     id: Id
-    kind: ComparedKind
-    subject: Name
+    kind: ComparedKind = Field(
+        description="name, wording, attribution (to whom), happened (or occurrence), where, who, "
+        "interval (how long between two events) or order (which came first)."
+    )
+    subject: Name = Field(description="The question, worded so that the verdict answers it.")
     about: list[Id] = Field(default=[], description="The events, actors or places the question is about.")
     verdict: Verdict
     explanation: Text = Field(description="One line, in our words: why the verdict is what it is.")
