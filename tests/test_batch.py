@@ -45,7 +45,7 @@ def test_batch_json_is_one_list_and_a_table_is_one_table() -> None:
 def test_batch_csv_is_the_listing_line_of_each_answer() -> None:
     """CSV gives each answer's line of `kz sources`, under one header."""
     out = run_kz("source", "TWA", "CC", "-f", "csv", "--fields", "id,key,facts").stdout
-    assert out.splitlines() == ["id,key,facts", "turbulent-week-analysis,TWA,97", "chaos-and-crackdown,CC,75"]
+    assert out.splitlines() == ["id,key,facts", "turbulent-week-analysis,TWA,97", "chaos-and-crackdown,CC,76"]
 
 
 def test_cite_several_ids_and_csl_json_is_one_list() -> None:

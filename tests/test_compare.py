@@ -229,16 +229,6 @@ def test_strict_refuses_contradictions_only(kz) -> None:
     assert kz(*KB, "figures", "price_change", "--strict").code == ExitCode.OK
 
 
-def test_the_rules_are_written_once_where_a_user_reads_them(kz) -> None:
-    """kz schema --rules names every verdict and every rule, each with an example from the bundled KB."""
-    text = kz("schema", "--rules").stdout
-    for verdict in compare.VERDICTS:
-        assert f"  {verdict}: " in text
-    for name, _rule, example in compare.RULES:
-        assert f"  {name}: " in text
-        assert example in text
-
-
 def _by_source_inputs(folder: Path = COMPARE_KB) -> tuple[list[dict], dict, dict[str, str], dict[str, dict]]:
     """Every figure of a KB, its scopes, source keys and the compiler's stored comparisons."""
     from kzcli.ask import lookups

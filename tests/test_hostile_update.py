@@ -345,7 +345,8 @@ def _slip(record_id: str, about: list[str]) -> Record:
 
 
 def _comparison(record_id: str) -> Record:
-    claims = [{"value": side, **CITE[0]} for side in ("one", "two")]
+    # A comparison sets two sources side by side: the second side comes from beta.
+    claims = [{"value": "one", **CITE[0]}, {"value": "two", **CITE[0], "source": "beta"}]
     return {
         "id": record_id,
         "kind": "name",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,56 +47,142 @@ _ABOUT, _NEARLY = 0.1, 0.15
 _AROUND_DAYS = 1
 _SERIES = "a series over time: "
 
-RULES: list[tuple[str, str, str]] = [
-    (
+
+@dataclass(frozen=True)
+class Rule:
+    """One comparison rule, and the comparison of the bundled knowledge base that shows it.
+
+    The example is an id, not words: `kz schema --rules` prints that comparison's subject,
+    verdict and explanation from the index, so the example cannot drift from the data.
+    """
+
+    name: str
+    text: str
+    example: str
+    verdict: str
+
+
+RULES: list[Rule] = [
+    Rule(
         "same thing",
-        "Figures are compared when they count the same metric, for the same scope and place. "
-        "A metric the text leaves open (casualties) is set beside deaths, with its caveat.",
-        "deaths (total): CC's over 160 beside PG's 225 casualties, which may include the injured",
+        "Figures are compared when they count the same metric, for the same scope and place. A "
+        "metric the text leaves open (casualties) is set beside deaths, keeps its own name, and "
+        "differs from them with its caveat.",
+        "deaths-total",
+        "differs",
     ),
-    (
+    Rule(
         "bounds and hedges",
         "A qualifier makes a range: over/more than/at least a lower bound, nearly/almost/up to an "
-        "upper one, about ±10%. Claims whose ranges meet agree.",
-        "price_change (lpg): CC's almost double agrees with TWA's doubling",
+        "upper one, about ±10%, a date 'around' ±1 day. Claims whose ranges meet agree: one fits "
+        "the other.",
+        "date-protests-reach-almaty",
+        "agrees",
     ),
-    (
+    Rule(
+        "contradiction",
+        "Claims about one question whose ranges cannot meet contradict: they cannot all be true.",
+        "troops-russia",
+        "contradiction",
+    ),
+    Rule(
+        "differs",
+        "Claims that answer one question in different scope, framing, date or wording differ, "
+        "and the explanation says how; neither is wrong on its face.",
+        "who-restored-order",
+        "differs",
+    ),
+    Rule(
+        "agrees",
+        "One value worded two ways, or two names for one thing, agree.",
+        "name-revolution-of-dignity",
+        "agrees",
+    ),
+    Rule(
         "series over time",
         "Running counts (deaths, injured, casualties, arrests, troops) dated differently form a "
-        "series, shown in date order; they contradict only if they run backwards. A count with no "
-        "date beside a dated one differs in date of counting.",
-        "arrests (total): almost 8,000 by 10 January (ECFR), then nearly 10,000 by 11 January (CC)",
+        "series, shown in date order and marked differs; they contradict only if they run backwards.",
+        "arrests-total",
+        "differs",
     ),
-    (
-        "parts and totals",
-        "scopes.yaml says which scope is part of which. Totals are compared with totals; a part is "
-        "checked against its whole by size (a part is never larger), never by equality.",
-        "troops: TWA's 2,500 Russian soldiers within CC's over 2,000 CSTO peacekeepers",
+    Rule(
+        "undated against dated",
+        "A missing date of counting is never a different date: an undated count that differs from "
+        "a dated one contradicts it, and the explanation says the undated text gives no date.",
+        "deaths-security-forces",
+        "contradiction",
     ),
-    (
+    Rule(
+        "fits (parts and totals)",
+        "scopes.yaml says which scope is part of which. A part is checked against its whole by size, "
+        "never by equality: a part that fits agrees, one larger than its whole contradicts.",
+        "deaths-protesters-within-total",
+        "agrees",
+    ),
+    Rule(
+        "less or more specific",
+        "For a ratio or another metric that does not add up (price change), two scopes at two "
+        "levels of detail are one claim, less or more specific, and agree when their values meet.",
+        "price-change-lpg",
+        "agrees",
+    ),
+    Rule(
         "derived sums",
         "When one source gives every part of a whole, kz adds them and shows the sum as derived, "
         "with its parts and their citations. A derived value is never shown as a source's own.",
-        "deaths (total): 227, derived: 208 protesters + 19 security forces (MJPS ¶4)",
+        "troops-csto-total",
+        "agrees",
     ),
-    (
+    Rule(
         "dates",
         "Each date claim has a precision: a day, month or year, a span, 'around' (±1 day), or a "
         "bound ('by' = on or before). Claims whose ranges meet agree; disjoint ones contradict. "
         "Claims that date different things (refers_to) differ, with each side's meaning.",
-        "Tokayev asks the CSTO for troops: 5 January (TWA) against 6 January (CC); PG's 'by 7 "
-        "January' fits both",
+        "date-csto-help-requested",
+        "contradiction",
     ),
-    (
+    Rule(
         "claims in words",
-        "comparisons.yaml records questions the sources answer in words (which fuel, whether "
-        "something happened, how a name is spelled), each with a verdict and its explanation.",
-        "which fuel's price rose: liquefied petroleum gas (CC) against fuel prices in general (PG)",
+        "comparisons.yaml records questions the sources answer in words: a name, the wording of a "
+        "fact, to whom something went. Each side is cited; the verdict and its one-line "
+        "explanation are ours.",
+        "which-fuel-price-rose",
+        "contradiction",
     ),
-    (
+    Rule(
+        "whether or where",
+        "Whether something happened, or where (kind happened or where), is compared like any "
+        "claim in words; a side read between the lines is marked inferred.",
+        "unrest-reaches-capital",
+        "differs",
+    ),
+    Rule(
+        "who did it",
+        "Who did something (kind who) is compared on every side; a question in an interview is "
+        "never a side, only an answer, which is the interviewee's.",
+        "who-called-in-troops",
+        "contradiction",
+    ),
+    Rule(
+        "derived interval",
+        "An interval one text states is set beside the one another text's own dates imply (kind "
+        "interval); the implied side is derived, cites every dated paragraph, and is marked "
+        "derived wherever it shows.",
+        "troops-arrival-interval",
+        "differs",
+    ),
+    Rule(
+        "order",
+        "Which of two events came first (kind order) is compared as each text tells it; an order "
+        "that follows from two dates is derived from both.",
+        "price-concession-order",
+        "differs",
+    ),
+    Rule(
         "slips",
         "slips.yaml records errors within one text: a self-contradiction, a misspelt name, a typo.",
-        "ECFR's photo caption dates the burning mayor's office to both 2022 and 2021",
+        "slip-ecfr-caption-year",
+        "slip",
     ),
 ]
 
@@ -816,7 +902,7 @@ def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record
 
 def recorded(comparison: Record) -> Record:
     """A comparison in words, as comparisons.yaml records it, in the shape of the computed ones."""
-    claims = [dict(c, shown=c["value"]) for c in comparison["claims"]]
+    claims = [_recorded_claim(c) for c in comparison["claims"]]
     return {
         "id": comparison["id"],
         "kind": comparison["kind"],
@@ -826,6 +912,18 @@ def recorded(comparison: Record) -> Record:
         "records": list(comparison["about"]),
         "claims": claims,
     }
+
+
+def _recorded_claim(claim: Record) -> Record:
+    """One side of a comparison in words; a derived or inferred value says so wherever it is shown."""
+    parts = claim.get("parts") or []
+    shown = str(claim["value"])
+    if parts:
+        cited = sorted({c["paragraph"] for c in [claim, *parts]})
+        shown += ", derived from ¶" + ", ¶".join(map(str, cited[:-1])) + f" and ¶{cited[-1]}"
+    if claim.get("inferred"):
+        shown += " (inferred)"
+    return dict(claim, shown=shown, derived=bool(parts), parts=parts)
 
 
 def slip(record: Record) -> Record:
@@ -925,24 +1023,36 @@ def contradicted(marked: list[Record]) -> bool:
 
 
 VERDICT_MEANINGS = {
-    "contradiction": "the claims cannot all be true",
-    "differs": "they differ in scope or framing (two offices, two dates of counting, casualties "
-    "against deaths, a part against its whole), explained in one line",
-    "agrees": "one value worded two ways, or a bound the other claim fits (listed with --agreements)",
+    "contradiction": "the claims cannot all be true (a part larger than its whole among them)",
+    "differs": "they differ in scope, framing, date or wording (two offices, a series of counts over "
+    "time, casualties against deaths, two spellings of a name), explained in one line",
+    "agrees": "one value worded two ways, a bound or a part the other claim fits, a less specific "
+    "claim that meets a more specific one, or two names for one thing (listed with --agreements)",
     "slip": "an error within one text: a self-contradiction, a misspelt name, a typo",
 }
 
 
-def rules_text() -> str:
-    """The comparison rules as `kz schema --rules` prints them, each with its example."""
+def rules_text(examples: Mapping[str, Record]) -> str:
+    """The comparison rules as `kz schema --rules` prints them, each with its example comparison.
+
+    `examples` holds the comparisons of the bundled knowledge base by id; each rule's
+    example is shown as the index has it: its subject, verdict and explanation.
+    """
     lines = ["Verdicts (one word each, in every view and format):"]
     lines += [f"  {verdict}: {meaning}" for verdict, meaning in VERDICT_MEANINGS.items()]
     lines += [
         "A fact is in dispute (JSON disputed: true; marked ✗ or ≠ in tables) when it is one side of a",
         "contradiction or a difference. --strict exits 5 only for a contradiction.",
         "",
-        "Rules:",
+        "Rules (each example is a comparison of the bundled knowledge base: kz disputes --agreements):",
     ]
-    for name, rule, example in RULES:
-        lines += [f"  {name}: {rule}", f"    e.g. {example}"]
+    for rule in RULES:
+        lines += [f"  {rule.name}: {rule.text}", _example_line(rule, examples.get(rule.example))]
     return "\n".join(lines)
+
+
+def _example_line(rule: Rule, example: Record | None) -> str:
+    if example is None:
+        return f"    e.g. {rule.example}: not in this knowledge base"
+    subject = str(example["subject"]).rstrip(".")
+    return f"    e.g. {rule.example} ({example['verdict']}): {subject} — {example['explanation']}"

@@ -64,13 +64,26 @@ def schema(
         emit_text(describe())
         return
     if rules:
-        from kzcli.compare import rules_text
-
-        emit_text(rules_text())
+        emit_text(_rules())
         return
     from kzcli.kb import codebook  # pydantic models: only this command and cold builds need them
 
     emit_text(codebook.json_schema(kind) if json_schema else codebook.describe(kind))
+
+
+def _rules() -> str:
+    """The rules with their examples, read from the bundled knowledge base's index whatever KB is in use."""
+    from kzcli.ask import lookups as queries
+    from kzcli.compare import VERDICTS, rules_text
+    from kzcli.index.store import open_index
+    from kzcli.kb.files import bundled_data_dir
+
+    conn = open_index([bundled_data_dir()], warn=_warn)
+    try:
+        found = queries.disputes(conn, VERDICTS)
+    finally:
+        conn.close()
+    return rules_text({comparison["id"]: comparison for comparison in found})
 
 
 @command(rich_help_panel="The knowledge base")

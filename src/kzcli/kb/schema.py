@@ -67,7 +67,13 @@ DateQualifier = Literal["by", "after", "around"]
 Era = Literal["unrest", "background"]
 # What a recorded (non-numeric) comparison is about, and what kz makes of it.
 Verdict = Literal["contradiction", "differs", "agrees"]
-ComparedKind = Literal["name", "occurrence", "attribution", "wording"]
+# name: how a thing is named or spelled; wording: how a fact is put; attribution: to whom something
+# went or is credited; happened (occurrence is its older word): whether something happened; where:
+# whether it happened somewhere; who: who did it; interval: how long between two events; order:
+# which of two events came first.
+ComparedKind = Literal[
+    "name", "wording", "attribution", "happened", "occurrence", "where", "who", "interval", "order"
+]
 SlipKind = Literal["self-contradiction", "misspelling", "typo"]
 EraField = Annotated[
     Era | None,
@@ -305,21 +311,50 @@ class Scope(_Record):
 
 
 class ComparedClaim(Citation):
-    """One source's answer to a compared question, in words, with its citation."""
+    """One source's answer in words, cited; a derived one cites its first fact here, the others in parts."""
 
     value: Name
+    derivation: Text | None = Field(
+        default=None, description="How a value the source does not state is worked out from its parts."
+    )
+    parts: list[Citation] = Field(
+        default=[], description="A derived claim's further citations, from the claim's own source."
+    )
+    inferred: Text | None = Field(
+        default=None, description="Why, when the value is read between the lines rather than stated."
+    )
+
+    @model_validator(mode="after")
+    def _derived_with_its_parts(self) -> ComparedClaim:
+        if self.derivation and not self.parts:
+            raise ValueError("a derived claim needs parts: the further citations it is worked out from")
+        if self.parts and not self.derivation:
+            raise ValueError("parts: a derived claim says how it is worked out from them (derivation)")
+        others = sorted({part.source for part in self.parts} - {self.source})
+        if others:
+            raise ValueError(f"parts: a derived claim's parts come from its own source, not {others[0]}")
+        return self
 
 
 class Comparison(_Record):
-    """A question the sources answer in words (a name, whether something happened), with a verdict."""
+    """A question the sources answer in words, with a verdict, each side cited."""
 
     id: Id
-    kind: ComparedKind
-    subject: Name
+    kind: ComparedKind = Field(
+        description="name, wording, attribution (to whom), happened (or occurrence), where, who, "
+        "interval (how long between two events) or order (which came first)."
+    )
+    subject: Name = Field(description="The question, worded so that the verdict answers it.")
     about: list[Id] = Field(default=[], description="The events, actors or places the question is about.")
     verdict: Verdict
     explanation: Text = Field(description="One line, in our words: why the verdict is what it is.")
     claims: Annotated[list[ComparedClaim], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def _cited_on_two_sides(self) -> Comparison:
+        if len({claim.source for claim in self.claims}) < 2:
+            raise ValueError("claims: a comparison sets two sources side by side (an error in one is a slip)")
+        return self
 
 
 class Slip(_Record):

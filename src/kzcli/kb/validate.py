@@ -173,6 +173,9 @@ def _citations(record: dict[str, Any]) -> Iterator[tuple[tuple[int | str, ...], 
     for part in ("date_claims", "claims"):
         for i, claim in enumerate(record.get(part) or []):
             yield (part, i), claim
+            # A derived claim's further citations are checked like its own.
+            for j, cite in enumerate(claim.get("parts") or []):
+                yield (part, i, "parts", j), cite
     for part in ("roles", "statements"):
         for i, item in enumerate(record.get(part) or []):
             for j, cite in enumerate(item["citations"]):

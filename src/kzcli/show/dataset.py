@@ -252,6 +252,9 @@ SPECS += [
             Col("figure", references="figures", about="The figure claimed, if the claim is one figure."),
             Col("derived", "INTEGER", about="1 when the value is a sum kz derived from the source's parts."),
             Col("derived_from", about="The figures summed, as a JSON list of ids."),
+            Col("derivation", about="How a derived claim in words is worked out from its parts."),
+            Col("parts", about="A derived claim in words: its further citations, as a JSON list."),
+            Col("inferred", about="Why, when the value is read between the lines rather than stated."),
             *(
                 Col(name)
                 for name in ("metric", "scope", "place", "as_of", "as_of_qualifier", "attributed_to")

@@ -35,6 +35,9 @@ CLAIM = CITATION | {
     "figure": "str?",
     "derived": "bool",
     "derived_from": "[str]",
+    "derivation": "str?",
+    "parts": "[citation]",
+    "inferred": "str?",
     "metric": "str?",
     "scope": "str?",
     "place": "str?",
@@ -46,7 +49,19 @@ CLAIM = CITATION | {
 MATRIX_CLAIM = {
     k: v
     for k, v in CLAIM.items()
-    if k not in ("paragraph", "excerpt", "note", "date", "end_date", "refers_to", "place")
+    if k
+    not in (
+        "paragraph",
+        "excerpt",
+        "note",
+        "date",
+        "end_date",
+        "refers_to",
+        "place",
+        "derivation",
+        "parts",
+        "inferred",
+    )
 } | {"citations": "[citation]"}
 MARKED = {"disputes": "[mark]", "disputed": "bool"}
 EVENT = {
