@@ -144,10 +144,14 @@ def _option_record(param: Any, ctx: Any) -> tuple[str, str] | None:
     return names, record[1]
 
 
-def _refuse_nul(args: list[str]) -> None:
-    """A NUL cannot come from a real command line; click before 8.2 then fails inside os.stat."""
-    if any("\x00" in arg for arg in args):
-        raise typer.BadParameter("an argument holds a NUL character")
+def _parsed(parse: Any, ctx: Any, args: list[str]) -> list[str]:
+    """click's parse, with a NUL in a path a usage error: click before 8.2 fails inside os.stat."""
+    try:
+        return list(parse(ctx, args))
+    except ValueError as error:
+        if "null byte" not in str(error):
+            raise
+        raise typer.BadParameter("a path holds a NUL character") from None
 
 
 class KzCommand(typer.core.TyperCommand):
@@ -165,8 +169,7 @@ class KzCommand(typer.core.TyperCommand):
                 param._custom_shell_complete = _unfiltered(completer)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        _refuse_nul(args)
-        return list(super().parse_args(ctx, args))
+        return _parsed(super().parse_args, ctx, args)
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         arguments, options = [], []
@@ -199,8 +202,7 @@ class KzGroup(typer.core.TyperGroup):
     """kz itself: commands listed in panels, then the environment and the exit codes."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        _refuse_nul(args)
-        return list(super().parse_args(ctx, args))
+        return _parsed(super().parse_args, ctx, args)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
