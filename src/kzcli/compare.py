@@ -161,7 +161,20 @@ def _figure_pair(a: Record, b: Record) -> Pair:
         timed = _counted_apart(a, b)
         if timed is not None:
             return timed
-    return Pair("contradiction", f"{_key(a)}'s {a['shown']} against {_key(b)}'s {b['shown']}")
+    against = f"{_key(a)}'s {a['shown']} against {_key(b)}'s {b['shown']}"
+    return Pair("contradiction", against + _undated_side(a, b))
+
+
+def _undated_side(a: Record, b: Record) -> str:
+    """For running counts, the clause that says which side gives no date, when one side alone is undated.
+
+    A count the text does not date is not a count at another date: it explains nothing,
+    so the verdict stands and the reader is told what is missing.
+    """
+    undated = [c for c in (a, b) if c["as_of"] is None]
+    if a["metric"] not in RUNNING_COUNTS or len(undated) != 1:
+        return ""
+    return f"; {_key(undated[0])} gives no date of counting"
 
 
 def _agreement(a: Record, b: Record) -> Pair:
@@ -175,14 +188,14 @@ def _agreement(a: Record, b: Record) -> Pair:
 
 
 def _counted_apart(a: Record, b: Record) -> Pair | None:
-    """Running counts on different or unstated dates: a series, unless it runs backwards."""
-    if a["as_of"] is None and b["as_of"] is None:
+    """Running counts on two stated dates: a series, unless it runs backwards.
+
+    None when the dates cannot explain the difference: the same date, or a side without one.
+    """
+    if a["as_of"] is None or b["as_of"] is None:
         return None
     if (a["as_of"], a.get("as_of_qualifier")) == (b["as_of"], b.get("as_of_qualifier")):
         return None
-    if a["as_of"] is None or b["as_of"] is None:
-        undated = a if a["as_of"] is None else b
-        return Pair("differs", f"counted at different dates: {_key(undated)} gives no date of counting")
     early, late = sorted((a, b), key=lambda c: date_range(c["as_of"])[1])
     if value_range(late["value"], late["qualifier"])[1] < value_range(early["value"], early["qualifier"])[0]:
         return Pair("contradiction", f"the count runs backwards: {_series([early, late])}")
@@ -238,6 +251,8 @@ def derived_sums(
     """A whole's value for each source that gives every one of its parts, marked as derived."""
     given: dict[tuple[str, str, str | None, str], list[Record]] = defaultdict(list)
     for figure in figures:
+        if figure["metric"] not in ADDITIVE:
+            continue  # ratios and the like do not add up: two doublings are not a quadrupling
         for source in dict.fromkeys(c["source"] for c in figure["citations"]):
             given[(figure["metric"], figure["scope"], figure.get("place"), source)].append(figure)
     derived = []
@@ -349,20 +364,129 @@ def slot_claims(
 def figure_comparisons(
     figures: list[Record], scopes: dict[str, Record], keys: dict[str, str] | None = None
 ) -> list[Record]:
-    """Every slot with claims from two or more sources, and every part set against its whole."""
+    """Every question with claims from two or more sources, and every count's part set against its whole.
+
+    A question is a slot; for a metric that does not add up (a price ratio), the claims
+    about a scope that contains the slot's (fuel in general, for one fuel) join it as
+    less specific claims of the same question.
+    """
     slots = slot_claims(figures, scopes, keys)
     found = []
-    for key in _compared_slots(slots):
-        claims = slots[key]
-        verdict, why = judge_figures(claims)
-        found.append(_figure_comparison(key, subject_of(claims[0], scopes), verdict, why, claims))
+    for key, claims, broader in _questions(slots, scopes):
+        verdict, why = judge_levels(claims, broader, scopes)
+        subject = slot_subject(claims, scopes)
+        found.append(_figure_comparison(key, subject, verdict, why, claims + broader))
     found += _part_whole(slots, scopes)
     return found
 
 
-def _compared_slots(slots: dict[str, list[Record]]) -> list[str]:
-    """The slots whose claims come from two sources or more: each is a comparison, its id the slot's."""
-    return [key for key, claims in sorted(slots.items()) if len({c["source"] for c in claims}) >= 2]
+def _questions(
+    slots: dict[str, list[Record]], scopes: dict[str, Record]
+) -> Iterator[tuple[str, list[Record], list[Record]]]:
+    """Each compared question: its id (the slot's), its claims, and the less specific claims that join it.
+
+    A question is compared when its claims, the less specific ones with them, come from two sources.
+    """
+    for key, claims in sorted(slots.items()):
+        broader = broader_claims(claims[0], slots, scopes)
+        if len({c["source"] for c in claims} | {c["source"] for c in broader}) >= 2:
+            yield key, claims, broader
+
+
+def broader_claims(claim: Record, slots: dict[str, list[Record]], scopes: dict[str, Record]) -> list[Record]:
+    """For a metric that does not add up, the claims about every scope that contains this claim's scope.
+
+    A doubling of one fuel's price and a doubling of fuel prices are one claim at two levels of
+    detail, not a part within a whole. Counts have parts and wholes instead: none here.
+    """
+    if claim["metric"] in ADDITIVE:
+        return []
+    return [
+        c
+        for whole in _wholes(claim["scope"], scopes)
+        for c in slots.get(slot_key(dict(claim, scope=whole)), [])
+    ]
+
+
+def _compared_slots(slots: dict[str, list[Record]], scopes: dict[str, Record]) -> list[str]:
+    """The ids of the compared questions (see _questions)."""
+    return [key for key, _, _ in _questions(slots, scopes)]
+
+
+def judge_levels(claims: list[Record], broader: list[Record], scopes: dict[str, Record]) -> tuple[str, str]:
+    """A question's verdict and why: its claims against each other, then the less specific ones against them.
+
+    A less specific claim agrees when its value meets every claim it is set beside, and
+    differs (a difference of scope, not a contradiction) when it does not: a whole category
+    may well change less than one of its kinds.
+    """
+    judged = []
+    if len({c["source"] for c in claims}) >= 2 or not broader:
+        judged.append(judge_figures(claims))
+    if broader:
+        judged.append(_across_levels(claims, broader, scopes))
+    judged.sort(key=lambda found: _RANK[found[0]])
+    return worst(v for v, _ in judged), "; ".join(why for _, why in judged)
+
+
+def _level_pair(general: Record, specific: Record, scopes: dict[str, Record]) -> Pair:
+    """A less specific claim beside a more specific one of the same question."""
+    said = _less_specific(general, scopes)
+    if general["unit"] != specific["unit"]:
+        return Pair("differs", f"{said}, and counts {general['unit']}, {_key(specific)} {specific['unit']}")
+    if _meets(
+        value_range(general["value"], general["qualifier"]),
+        value_range(specific["value"], specific["qualifier"]),
+    ):
+        return Pair("agrees", f"{said}, and agrees with {_key(specific)}'s {specific['shown']}")
+    return Pair("differs", f"{said}, and does not meet {_key(specific)}'s {specific['shown']}")
+
+
+def _less_specific(general: Record, scopes: dict[str, Record]) -> str:
+    title = scopes.get(general["scope"], {}).get("title", general["scope"])
+    return f"{_key(general)}'s {general['shown']} for {title} is less specific"
+
+
+def _across_levels(claims: list[Record], broader: list[Record], scopes: dict[str, Record]) -> tuple[str, str]:
+    """The less specific claims against the question's own, from other sources: verdict and notes.
+
+    Told per distinct less specific claim, from the range all the specific claims share, so
+    thousands of claims cost one pass each; a claim outside that range is compared one by one.
+    """
+    units = {c["unit"] for c in claims}
+    low = max(value_range(c["value"], c["qualifier"])[0] for c in claims)
+    high = min(value_range(c["value"], c["qualifier"])[1] for c in claims)
+    named = {(_key(c), c["shown"]): c["source"] for c in claims}
+    found: dict[str, str] = {}
+    for general in {(_key(g), g["shown"], g["scope"]): g for g in broader}.values():
+        if len(found) > MAX_NOTES and "differs" in found.values():
+            return "differs", _noted([n for n, v in found.items() if v == "differs"], more=True)
+        g_low, g_high = value_range(general["value"], general["qualifier"])
+        if units == {general["unit"]} and g_low <= high and low <= g_high:
+            names = _first_names(named, general["source"])
+            if names:
+                found.setdefault(
+                    f"{_less_specific(general, scopes)}, and agrees with {_and(names)}", "agrees"
+                )
+            continue
+        pairs = [_level_pair(general, c, scopes) for c in claims if c["source"] != general["source"]]
+        worst_pair = min(pairs, key=lambda p: _RANK[p.verdict], default=None)
+        if worst_pair is not None:
+            found.setdefault(worst_pair.note, worst_pair.verdict)
+    verdict = worst(found.values())
+    notes = sorted(found, key=lambda n: _RANK[found[n]])
+    return verdict, _noted(notes)
+
+
+def _first_names(named: dict[tuple[str, str], str], source: str) -> list[str]:
+    """'CC's almost 2 times', for the first MAX_NOTES claims not from `source`, then 'others' if more."""
+    names: list[str] = []
+    for (key, shown), of in named.items():
+        if of != source:
+            if len(names) == MAX_NOTES:
+                return [*names, "others"]
+            names.append(f"{key}'s {shown}")
+    return names
 
 
 def judge_figures(claims: list[Record]) -> tuple[str, str]:
@@ -513,16 +637,25 @@ def _first_agreeing(claims: list[Record], places: dict[Label, list[int]], limit:
 
 
 def whole_slot(claim: Record, scopes: dict[str, Record]) -> str | None:
-    """The slot of the whole that a claim's scope is part of, if scopes.yaml names one."""
+    """The slot of the whole that a claim's scope is part of, if scopes.yaml names one and the claim
+    is a count: other metrics have no parts, only levels of detail (broader_claims)."""
+    if claim["metric"] not in ADDITIVE:
+        return None
     whole = scopes.get(claim["scope"], {}).get("part_of")
     return slot_key(dict(claim, scope=whole)) if whole else None
 
 
 def subject_of(claim: Record, scopes: dict[str, Record]) -> str:
-    """A slot in words: 'deaths (security forces)'."""
-    metric = OPEN_METRICS.get(claim["metric"], (claim["metric"],))[0]
+    """A claim's question in words, in the metric the text used: 'casualties (civilians)'."""
     scope = scopes.get(claim["scope"], {}).get("title", claim["scope"])
-    return f"{metric.replace('_', ' ')} ({scope})"
+    return f"{claim['metric'].replace('_', ' ')} ({scope})"
+
+
+def slot_subject(claims: list[Record], scopes: dict[str, Record]) -> str:
+    """A question in words, naming each metric its claims count: a casualty count is never called
+    a death count, so a slot with both reads 'deaths (all) beside casualties (all)'."""
+    firsts = {c["metric"]: c for c in sorted(claims, key=lambda c: c["metric"] in OPEN_METRICS)}
+    return " beside ".join(subject_of(c, scopes) for c in firsts.values())
 
 
 def _figure_comparison(key: str, subject: str, verdict: str, why: str, claims: list[Record]) -> Record:
@@ -566,11 +699,24 @@ def _parts_in_wholes(
     """
     for key, parts in sorted(slots.items()):
         first = parts[0]
+        if first["metric"] not in ADDITIVE:
+            continue  # only counts have parts; other metrics compare levels of detail (broader_claims)
         for whole_scope in _wholes(first["scope"], scopes):
             wholes = slots.get(slot_key(dict(first, scope=whole_scope)), [])
             if _comparable(parts, wholes):
-                subject = f"{subject_of(first, scopes)} within {subject_of(wholes[0], scopes)}"
-                yield f"{key}-within-{whole_scope}", subject, parts, wholes
+                yield f"{key}-within-{whole_scope}", _within_subject(parts, wholes, scopes), parts, wholes
+
+
+def _within_subject(parts: list[Record], wholes: list[Record], scopes: dict[str, Record]) -> str:
+    """'deaths (protesters) within deaths (all)', naming only the metrics that are set part against whole."""
+    paired = {c["metric"] for c in parts if not c["derived"]} & {
+        c["metric"] for c in wholes if not c["derived"]
+    }
+
+    def side(claims: list[Record]) -> str:
+        return slot_subject([c for c in claims if c["metric"] in paired and not c["derived"]], scopes)
+
+    return f"{side(parts)} within {side(wholes)}"
 
 
 def _comparable(parts: list[Record], wholes: list[Record]) -> bool:
@@ -595,7 +741,7 @@ def within_whole(
     The notes come in the order of the pairs, each once, at most MAX_NOTES of them and then how
     many more: a whole given 6,000 times against a few parts makes thousands of notes.
     """
-    parts = [p for p in parts if not p["derived"]]
+    parts = [p for p in parts if not p["derived"] and p["metric"] in ADDITIVE]
     wholes = [w for w in wholes if not w["derived"]]
     claims = _claims_in_pairs(parts, wholes)
     if not claims:
@@ -673,8 +819,8 @@ def _within_by_label(
                 break
             if p["source"] != w["source"] and p["metric"] == w["metric"]:
                 notes.setdefault(pair(p, w).note)
-    larger = _larger_than_whole(list(part_firsts.values()), list(whole_firsts.values()), pair)
-    return larger or "differs", _counted(list(notes), total)
+    verdict = _worst_within(list(part_firsts.values()), list(whole_firsts.values()), pair)
+    return verdict, _counted(list(notes), total)
 
 
 def _first_of_labels(claims: list[Record]) -> dict[PartLabel, Record] | None:
@@ -700,10 +846,12 @@ def _label_pairs(part_labels: list[PartLabel], whole_labels: list[PartLabel]) ->
     return sum(p * w for p, w in per_metric.values()) - sum(p * w for p, w in count.values())
 
 
-def _larger_than_whole(
-    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
-) -> str | None:
-    """'contradiction' when some part, from another source, is larger than a whole counted with it."""
+def _worst_within(parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]) -> str:
+    """The worst verdict of the parts against the wholes from other sources: 'agrees' when every part fits.
+
+    Only a part larger than a whole, or counted in another unit, can make more than a fit, so
+    each part is judged against the wholes smaller than it, not against every whole.
+    """
     by_unit: dict[tuple[str, str], list[tuple[float, Record]]] = defaultdict(list)
     for whole in wholes:
         by_unit[(whole["metric"], whole["unit"])].append(
@@ -711,34 +859,54 @@ def _larger_than_whole(
         )
     for highs in by_unit.values():
         highs.sort(key=lambda high: high[0])
+    found = "agrees"
     for part in parts:
-        if part["metric"] not in ADDITIVE:
-            continue
-        highs = by_unit.get((part["metric"], part["unit"]), [])
-        smallest = value_range(part["value"], part["qualifier"])[0]
-        for high, whole in highs:
-            if high >= smallest:
-                break
-            if whole["source"] != part["source"] and pair(part, whole).verdict == "contradiction":
-                return "contradiction"
-    return None
+        for (metric, unit), highs in by_unit.items():
+            if metric != part["metric"]:
+                continue
+            if unit != part["unit"]:
+                others = (whole for _, whole in highs if whole["source"] != part["source"])
+                found = worst([found, *(pair(part, whole).verdict for whole in others)])
+                continue
+            smallest = value_range(part["value"], part["qualifier"])[0]
+            for high, whole in highs:
+                if high >= smallest:
+                    break
+                if whole["source"] != part["source"]:
+                    found = worst([found, pair(part, whole).verdict])
+            if found == "contradiction":
+                return found
+    return found
 
 
 def _part_pair(part: Record, whole: Record, scopes: dict[str, Record]) -> Pair:
+    """A count's part against its whole from another source: it fits, or it cannot, or dates explain it.
+
+    A running count's part may outgrow a whole counted earlier; it never outgrows one counted
+    at the same time or later, and a side that gives no date of counting explains nothing.
+    """
     part_title = scopes.get(part["scope"], {}).get("title", part["scope"])
     whole_title = scopes.get(whole["scope"], {}).get("title", whole["scope"])
-    said = (
-        f"{_key(part)}'s {part['shown']} ({part_title}) within "
-        f"{_key(whole)}'s {whole['shown']} ({whole_title})"
-    )
-    if part["metric"] in ADDITIVE and part["unit"] == whole["unit"]:
-        smallest_part = value_range(part["value"], part["qualifier"])[0]
-        if smallest_part > value_range(whole["value"], whole["qualifier"])[1]:
-            timed = part["metric"] in RUNNING_COUNTS and part["as_of"] != whole["as_of"]
-            if not timed:
-                return Pair("contradiction", f"the part is larger than the whole: {said}")
-            return Pair("differs", f"counted at different dates, the part is larger: {said}")
-    return Pair("differs", f"a part against its whole: {said}")
+    part_said = f"{_key(part)}'s {part['shown']} ({part_title})"
+    whole_said = f"{_key(whole)}'s {whole['shown']} ({whole_title})"
+    said = f"{part_said} within {whole_said}"
+    if part["unit"] != whole["unit"]:
+        return Pair("differs", f"a part against its whole in another unit: {said}")
+    smallest_part = value_range(part["value"], part["qualifier"])[0]
+    if smallest_part <= value_range(whole["value"], whole["qualifier"])[1]:
+        return Pair("agrees", f"{part_said} fits within {whole_said}")
+    if part["metric"] in RUNNING_COUNTS and _counted_later(part, whole):
+        part_said += f" {dated(part['as_of'], part.get('as_of_qualifier') or 'as of')}"
+        whole_said += f" {dated(whole['as_of'], whole.get('as_of_qualifier') or 'as of')}"
+        return Pair("differs", f"counted later, the part is larger: {part_said} within {whole_said}")
+    return Pair("contradiction", f"the part is larger than the whole: {said}" + _undated_side(part, whole))
+
+
+def _counted_later(part: Record, whole: Record) -> bool:
+    """Whether the part was counted after the whole: both dated, the part's date the later."""
+    if part["as_of"] is None or whole["as_of"] is None:
+        return False
+    return date_range(part["as_of"])[1] > date_range(whole["as_of"])[1]
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -772,13 +940,7 @@ def date_claim(claim: Record, keys: dict[str, str] | None = None) -> Record:
 
 def _date_pair(a: Record, b: Record) -> Pair:
     if a.get("refers_to") != b.get("refers_to"):
-        return Pair(
-            "differs",
-            "the sources date different things — "
-            + "; ".join(
-                f"{_key(c)}: {c.get('refers_to') or 'the event itself'} ({c['shown']})" for c in (a, b)
-            ),
-        )
+        return Pair("differs", _DATE_DIFFERENT_THINGS)  # said once for all the claims: _what_each_dates
     span_a = date_span(a["date"], a.get("qualifier"), a.get("end_date"))
     span_b = date_span(b["date"], b.get("qualifier"), b.get("end_date"))
     if span_a[1] < span_b[0] or span_b[1] < span_a[0]:
@@ -786,6 +948,28 @@ def _date_pair(a: Record, b: Record) -> Pair:
     if span_a == span_b:
         return Pair("agrees", f"{_key(a)} and {_key(b)} give the same date")
     return Pair("agrees", f"{_key(a)}'s {a['shown']} fits {_key(b)}'s {b['shown']}")
+
+
+_DATE_DIFFERENT_THINGS = "the sources date different things"
+
+
+def _what_each_dates(claims: list[Record]) -> str:
+    """The sides grouped by what they date, each group once: 'PG: when he came to power (1990); TWA and
+    MJPS: when he began to lead the independent country (1991)'."""
+    groups: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: {"keys": {}, "shown": {}})
+    for claim in claims:
+        group = groups[claim.get("refers_to") or "the event itself"]
+        group["keys"].setdefault(_key(claim))
+        group["shown"].setdefault(claim["shown"])
+    said = [f"{_and(list(g['keys']))}: {what} ({_and(list(g['shown']), ', ')})" for what, g in groups.items()]
+    return f"{_DATE_DIFFERENT_THINGS} — " + _noted(said)
+
+
+def _and(names: list[str], last: str = " and ") -> str:
+    """Names joined in words, at most MAX_NOTES of them and then how many more."""
+    if len(names) > MAX_NOTES:
+        return ", ".join(names[:MAX_NOTES]) + f" and {len(names) - MAX_NOTES} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
 
 
 def date_comparison_id(event_id: str) -> str:
@@ -800,6 +984,10 @@ def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record
     claims = [date_claim(c, keys) for c in event["date_claims"]]
     claims.sort(key=lambda c: date_span(c["date"], c.get("qualifier"), c.get("end_date"))[::-1])
     verdict, why = judge(claims, _date_pair)
+    if _DATE_DIFFERENT_THINGS in why.split("; "):
+        why = "; ".join(
+            _what_each_dates(claims) if n == _DATE_DIFFERENT_THINGS else n for n in why.split("; ")
+        )
     return {
         "id": date_comparison_id(event["id"]),
         "kind": "date",
@@ -854,7 +1042,9 @@ def computed_comparison_ids(records: dict[str, list[Record]]) -> dict[str, str]:
         if e.get("date_claims")
     }
     slots = slot_claims(records["figures"], scopes)
-    found |= {key: f"the figures of {subject_of(slots[key][0], scopes)}" for key in _compared_slots(slots)}
+    found |= {
+        key: f"the figures of {slot_subject(slots[key], scopes)}" for key in _compared_slots(slots, scopes)
+    }
     found |= {key: f"the figures of {subject}" for key, subject, _, _ in _parts_in_wholes(slots, scopes)}
     return found
 
