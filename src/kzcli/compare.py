@@ -1066,6 +1066,8 @@ def shared_question_ids(figures: list[Record], scopes: dict[str, Record]) -> dic
         ]  # an open metric joins its firmer one
         words = f"{metric} of scope {figure['scope']!r}" + (f" in place {place!r}" if place else "")
         asked[key].add(words)
+        if figure["metric"] not in ADDITIVE:
+            continue  # only counts are set part within whole; other metrics join their question
         for whole in _wholes(figure["scope"], scopes):
             asked[f"{key}-within-{whole}"].add(f"{words} within scope {whole!r}")
     return {key: sorted(questions) for key, questions in asked.items() if len(questions) > 1}
