@@ -6,8 +6,9 @@ knowledge base, are in RULES (printed by `kz schema --rules`).
 
 A comparison has one verdict:
 - contradiction: the claims cannot all be true;
-- differs: they differ in scope or framing, explained in one line;
-- agrees: one value worded two ways, or a bound that the other claim fits;
+- differs: they differ in scope, framing, date or wording, explained in one line;
+- agrees: one value worded two ways, a bound that the other claim fits, a part that
+  fits its whole, or a less specific claim that meets a more specific one;
 - slip: an error within one text (recorded, not computed).
 A record is *in dispute* when it is a side of a contradiction or a difference.
 """
@@ -1118,9 +1119,10 @@ def contradicted(marked: list[Record]) -> bool:
 
 VERDICT_MEANINGS = {
     "contradiction": "the claims cannot all be true",
-    "differs": "they differ in scope or framing (two offices, two dates of counting, casualties "
-    "against deaths, a part against its whole), explained in one line",
-    "agrees": "one value worded two ways, or a bound the other claim fits (listed with --agreements)",
+    "differs": "they differ in scope or framing (two offices, two stated dates of counting, casualties "
+    "against deaths, a less specific claim that does not meet), explained in one line",
+    "agrees": "one value worded two ways, a bound the other claim fits, a part that fits its whole, or a "
+    "less specific claim that meets the more specific one (listed with --agreements)",
     "slip": "an error within one text: a self-contradiction, a misspelt name, a typo",
 }
 
