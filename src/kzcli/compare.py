@@ -52,7 +52,8 @@ RULES: list[tuple[str, str, str]] = [
     (
         "same thing",
         "Figures are compared when they count the same metric, for the same scope and place. "
-        "A metric the text leaves open (casualties) is set beside deaths, with its caveat.",
+        "A metric the text leaves open (casualties) is set beside deaths, with its caveat, and keeps "
+        "its name.",
         "deaths (total): CC's over 160 beside PG's 225 casualties, which may include the injured",
     ),
     (
@@ -64,15 +65,16 @@ RULES: list[tuple[str, str, str]] = [
     (
         "series over time",
         "Running counts (deaths, injured, casualties, arrests, troops) dated differently form a "
-        "series, shown in date order; they contradict only if they run backwards. A count with no "
-        "date beside a dated one differs in date of counting.",
+        "series, shown in date order; they contradict only if they run backwards. A missing date is no "
+        "other date: an undated count that does not meet a dated one contradicts it.",
         "arrests (total): almost 8,000 by 10 January (ECFR), then nearly 10,000 by 11 January (CC)",
     ),
     (
         "parts and totals",
-        "scopes.yaml says which scope is part of which. Totals are compared with totals; a part is "
-        "checked against its whole by size (a part is never larger), never by equality.",
-        "troops: TWA's 2,500 Russian soldiers within CC's over 2,000 CSTO peacekeepers",
+        "scopes.yaml says which scope is part of which. For counts, a part that fits its whole agrees, "
+        "one larger than its whole contradicts unless counted later. Other metrics (price change) have no "
+        "parts: a claim for the wider scope is the same claim, less specific.",
+        "troops: TWA's 2,500 Russian soldiers fit within CC's over 2,000 CSTO peacekeepers",
     ),
     (
         "derived sums",
