@@ -10,6 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kzcli import compare
 
 RULES = Path(__file__).resolve().parent / "fixtures" / "rules"
@@ -259,3 +262,47 @@ def test_sides_that_date_different_things_are_grouped_and_said_once() -> None:
     assert found["verdict"] == "differs"
     assert found["explanation"].count("the sources date different things") == 1
     assert "p: coming to power (1990); t and m: leading the country (1991)" in found["explanation"]
+
+
+_RATIO = st.builds(
+    lambda value, qualifier, scope, source: _figure(
+        f"r{value}{qualifier}{scope}{source}",
+        "price_change",
+        value,
+        source,
+        qualifier=qualifier,
+        unit="times",
+        scope=scope,
+    ),
+    st.integers(1, 6),
+    st.sampled_from(["exact", "about", "over", "nearly", "almost", "at_least", "up_to"]),
+    st.sampled_from(["fuel", "lpg"]),
+    st.sampled_from(["s1", "s2", "s3"]),
+)
+_LEVELS = {
+    "fuel": {"id": "fuel", "title": "fuel in general", "parts": []},
+    "lpg": {"id": "lpg", "title": "LPG", "part_of": "fuel", "parts": []},
+}
+
+
+@given(st.lists(_RATIO, min_size=1, max_size=25))
+def test_a_question_with_less_specific_claims_has_the_verdict_of_every_pair(figures: list[dict]) -> None:
+    """The verdict told from the extremes is the worst of every pair: the specific claims against each
+    other, and each less specific claim from another source beside each of them."""
+    slots = compare.slot_claims(figures, _LEVELS)
+    claims, broader = slots.get("price-change-lpg", []), slots.get("price-change-fuel", [])
+    if not claims or len({c["source"] for c in claims + broader}) < 2:
+        return
+    pairs = [
+        compare._figure_pair(a, b).verdict
+        for i, a in enumerate(claims)
+        for b in claims[i + 1 :]
+        if a["source"] != b["source"]
+    ]
+    pairs += [
+        compare._level_pair(g, c, _LEVELS).verdict
+        for g in broader
+        for c in claims
+        if g["source"] != c["source"]
+    ]
+    assert compare.judge_levels(claims, broader, _LEVELS)[0] == compare.worst(pairs)

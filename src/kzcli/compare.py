@@ -453,40 +453,67 @@ def _less_specific(general: Record, scopes: dict[str, Record]) -> str:
 def _across_levels(claims: list[Record], broader: list[Record], scopes: dict[str, Record]) -> tuple[str, str]:
     """The less specific claims against the question's own, from other sources: verdict and notes.
 
-    Told per distinct less specific claim, from the range all the specific claims share, so
-    thousands of claims cost one pass each; a claim outside that range is compared one by one.
+    Ranges on a line: a claim meets every other one when it meets the lowest upper bound and
+    the highest lower bound among them. So each less specific claim is told from the two
+    extremes of another source than its own, and thousands of claims cost one pass each.
     """
     units = {c["unit"] for c in claims}
-    low = max(value_range(c["value"], c["qualifier"])[0] for c in claims)
-    high = min(value_range(c["value"], c["qualifier"])[1] for c in claims)
+    lows = _two_sources([(-value_range(c["value"], c["qualifier"])[0], c) for c in claims])
+    highs = _two_sources([(value_range(c["value"], c["qualifier"])[1], c) for c in claims])
     named = {(_key(c), c["shown"]): c["source"] for c in claims}
     found: dict[str, str] = {}
     for general in {(_key(g), g["shown"], g["scope"]): g for g in broader}.values():
         if len(found) > MAX_NOTES and "differs" in found.values():
             return "differs", _noted([n for n, v in found.items() if v == "differs"], more=True)
-        g_low, g_high = value_range(general["value"], general["qualifier"])
-        if units == {general["unit"]} and g_low <= high and low <= g_high:
-            names = _first_names(named, general["source"])
-            if names:
-                found.setdefault(
-                    f"{_less_specific(general, scopes)}, and agrees with {_and(names)}", "agrees"
-                )
-            continue
-        pairs = [_level_pair(general, c, scopes) for c in claims if c["source"] != general["source"]]
+        if units != {general["unit"]}:
+            pairs = [_level_pair(general, c, scopes) for c in claims if c["source"] != general["source"]]
+        else:
+            pairs = [_level_pair(general, c, scopes) for c in _extremes(lows, highs, general["source"])]
         worst_pair = min(pairs, key=lambda p: _RANK[p.verdict], default=None)
-        if worst_pair is not None:
+        if worst_pair is None:
+            continue  # every claim of the question is from this claim's source
+        if worst_pair.verdict == "agrees":
+            names = _first_names(named, general["source"])
+            found.setdefault(f"{_less_specific(general, scopes)}, and agrees with {_and(names)}", "agrees")
+        else:
             found.setdefault(worst_pair.note, worst_pair.verdict)
     verdict = worst(found.values())
     notes = sorted(found, key=lambda n: _RANK[found[n]])
     return verdict, _noted(notes)
 
 
+Ranked = list[tuple[float, Record]]
+
+
+def _two_sources(ranked: Ranked) -> Ranked:
+    """The claim ranked first, and the first from another source than its (when there is one)."""
+    ranked = sorted(ranked, key=lambda item: item[0])
+    firsts = ranked[:1]
+    firsts += [item for item in ranked if firsts and item[1]["source"] != firsts[0][1]["source"]][:1]
+    return firsts
+
+
+def _extremes(lows: Ranked, highs: Ranked, source: str) -> list[Record]:
+    """The claims not from `source` with the highest lower bound and the lowest upper bound."""
+    return [
+        next(c for _, c in side if c["source"] != source) for side in (lows, highs) if _others(side, source)
+    ]
+
+
+def _others(side: Ranked, source: str) -> bool:
+    return any(c["source"] != source for _, c in side)
+
+
+# How many claims an agreeing less specific claim names before 'and others'.
+_NAMED = 3
+
+
 def _first_names(named: dict[tuple[str, str], str], source: str) -> list[str]:
-    """'CC's almost 2 times', for the first MAX_NOTES claims not from `source`, then 'others' if more."""
+    """'CC's almost 2 times', for the first few claims not from `source`, then 'others' if more."""
     names: list[str] = []
     for (key, shown), of in named.items():
         if of != source:
-            if len(names) == MAX_NOTES:
+            if len(names) == _NAMED:
                 return [*names, "others"]
             names.append(f"{key}'s {shown}")
     return names
