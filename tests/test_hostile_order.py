@@ -214,7 +214,7 @@ def test_the_stored_comparisons_are_those_of_every_pair_judged(which: str) -> No
             continue
         own = [_all_pairs_judge(slots[key])[0]] if len({c["source"] for c in slots[key]}) > 1 else []
         across = [
-            compare._level_pair(g, c, scopes).verdict
+            compare._level_pair(g, c).verdict
             for g in broader
             for c in slots[key]
             if g["source"] != c["source"]

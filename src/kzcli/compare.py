@@ -376,7 +376,7 @@ def figure_comparisons(
     slots = slot_claims(figures, scopes, keys)
     found = []
     for key, claims, broader in _questions(slots, scopes):
-        verdict, why = judge_levels(claims, broader, scopes)
+        verdict, why = judge_levels(claims, broader)
         subject = slot_subject(claims, scopes)
         found.append(_figure_comparison(key, subject, verdict, why, claims + broader))
     found += _part_whole(slots, scopes)
@@ -400,12 +400,13 @@ def broader_claims(claim: Record, slots: dict[str, list[Record]], scopes: dict[s
     """For a metric that does not add up, the claims about every scope that contains this claim's scope.
 
     A doubling of one fuel's price and a doubling of fuel prices are one claim at two levels of
-    detail, not a part within a whole. Counts have parts and wholes instead: none here.
+    detail, not a part within a whole. Counts have parts and wholes instead: none here. Each
+    reads with its scope ('2 times for fuel in general'), wherever the question's claims are shown.
     """
     if claim["metric"] in ADDITIVE:
         return []
     return [
-        c
+        dict(c, shown=f"{c['shown']} for {scopes.get(whole, {}).get('title', whole)}")
         for whole in _wholes(claim["scope"], scopes)
         for c in slots.get(slot_key(dict(claim, scope=whole)), [])
     ]
@@ -416,7 +417,7 @@ def _compared_slots(slots: dict[str, list[Record]], scopes: dict[str, Record]) -
     return [key for key, _, _ in _questions(slots, scopes)]
 
 
-def judge_levels(claims: list[Record], broader: list[Record], scopes: dict[str, Record]) -> tuple[str, str]:
+def judge_levels(claims: list[Record], broader: list[Record]) -> tuple[str, str]:
     """A question's verdict and why: its claims against each other, then the less specific ones against them.
 
     A less specific claim agrees when its value meets every claim it is set beside, and
@@ -427,14 +428,14 @@ def judge_levels(claims: list[Record], broader: list[Record], scopes: dict[str, 
     if len({c["source"] for c in claims}) >= 2 or not broader:
         judged.append(judge_figures(claims))
     if broader:
-        judged.append(_across_levels(claims, broader, scopes))
+        judged.append(_across_levels(claims, broader))
     judged.sort(key=lambda found: _RANK[found[0]])
     return worst(v for v, _ in judged), "; ".join(why for _, why in judged)
 
 
-def _level_pair(general: Record, specific: Record, scopes: dict[str, Record]) -> Pair:
-    """A less specific claim beside a more specific one of the same question."""
-    said = _less_specific(general, scopes)
+def _level_pair(general: Record, specific: Record) -> Pair:
+    """A less specific claim (from broader_claims) beside a more specific one of the same question."""
+    said = _less_specific(general)
     if general["unit"] != specific["unit"]:
         return Pair("differs", f"{said}, and counts {general['unit']}, {_key(specific)} {specific['unit']}")
     if _meets(
@@ -445,12 +446,11 @@ def _level_pair(general: Record, specific: Record, scopes: dict[str, Record]) ->
     return Pair("differs", f"{said}, and does not meet {_key(specific)}'s {specific['shown']}")
 
 
-def _less_specific(general: Record, scopes: dict[str, Record]) -> str:
-    title = scopes.get(general["scope"], {}).get("title", general["scope"])
-    return f"{_key(general)}'s {general['shown']} for {title} is less specific"
+def _less_specific(general: Record) -> str:
+    return f"{_key(general)}'s {general['shown']} is less specific"
 
 
-def _across_levels(claims: list[Record], broader: list[Record], scopes: dict[str, Record]) -> tuple[str, str]:
+def _across_levels(claims: list[Record], broader: list[Record]) -> tuple[str, str]:
     """The less specific claims against the question's own, from other sources: verdict and notes.
 
     Ranges on a line: a claim meets every other one when it meets the lowest upper bound and
@@ -466,15 +466,15 @@ def _across_levels(claims: list[Record], broader: list[Record], scopes: dict[str
         if len(found) > MAX_NOTES and "differs" in found.values():
             return "differs", _noted([n for n, v in found.items() if v == "differs"], more=True)
         if units != {general["unit"]}:
-            pairs = [_level_pair(general, c, scopes) for c in claims if c["source"] != general["source"]]
+            pairs = [_level_pair(general, c) for c in claims if c["source"] != general["source"]]
         else:
-            pairs = [_level_pair(general, c, scopes) for c in _extremes(lows, highs, general["source"])]
+            pairs = [_level_pair(general, c) for c in _extremes(lows, highs, general["source"])]
         worst_pair = min(pairs, key=lambda p: _RANK[p.verdict], default=None)
         if worst_pair is None:
             continue  # every claim of the question is from this claim's source
         if worst_pair.verdict == "agrees":
             names = _first_names(named, general["source"])
-            found.setdefault(f"{_less_specific(general, scopes)}, and agrees with {_and(names)}", "agrees")
+            found.setdefault(f"{_less_specific(general)}, and agrees with {_and(names)}", "agrees")
         else:
             found.setdefault(worst_pair.note, worst_pair.verdict)
     verdict = worst(found.values())

@@ -64,7 +64,7 @@ def by_source(
         whole = compare.whole_slot(claims[0], scopes)
         within = _within(key, claims, slots.get(whole or "", []), scopes, stored)
         broader = compare.broader_claims(claims[0], slots, scopes)
-        verdict, why = _row_verdict(claims, within, (stored or {}).get(key), broader, scopes)
+        verdict, why = _row_verdict(claims, within, (stored or {}).get(key), broader)
         matrix.append(
             {
                 "row": key,
@@ -87,13 +87,12 @@ def _row_verdict(
     within: tuple[str, str, list[Record]] | None,
     stored: Record | None = None,
     broader: list[Record] | None = None,
-    scopes: dict[str, Record] | None = None,
 ) -> tuple[str | None, str | None]:
     """A row's verdict: its sources against each other, and (for a part) against its whole.
 
     None when one source alone answers and no whole is there to check it against.
     """
-    own = _judged(claims, stored, broader or [], scopes or {})
+    own = _judged(claims, stored, broader or [])
     if own is None:
         return (within[0], within[1]) if within is not None else (None, None)
     if within is None:
@@ -101,9 +100,7 @@ def _row_verdict(
     return compare.worst([own[0], within[0]]), f"{own[1]}; {within[1]}"
 
 
-def _judged(
-    claims: list[Record], stored: Record | None, broader: list[Record], scopes: dict[str, Record]
-) -> tuple[str, str] | None:
+def _judged(claims: list[Record], stored: Record | None, broader: list[Record]) -> tuple[str, str] | None:
     """The verdict on these claims: their question's stored one, however few of its claims the view
     shows; else (no index at hand) the claims judged now, the less specific ones with them, when two
     sources give them."""
@@ -111,7 +108,7 @@ def _judged(
         return stored["verdict"], stored["explanation"]
     if len({c["source"] for c in claims} | {c["source"] for c in broader}) < 2:
         return None
-    return compare.judge_levels(claims, broader, scopes)
+    return compare.judge_levels(claims, broader)
 
 
 def _within(
