@@ -16,7 +16,7 @@ A record is *in dispute* when it is a side of a contradiction or a difference.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -807,7 +807,7 @@ def _within_every_pair(
     judged = [
         pair(p, w) for p in parts for w in wholes if p["source"] != w["source"] and p["metric"] == w["metric"]
     ]
-    notes = list(dict.fromkeys(j.note for j in judged))
+    notes = list(dict.fromkeys(j.note for j in sorted(judged, key=lambda j: _RANK[j.verdict])))
     return worst(j.verdict for j in judged), _counted(notes[:MAX_NOTES], len(notes))
 
 
@@ -842,14 +842,14 @@ def _within_by_label(
     if len({key for key, _ in keyed}) != len(keyed):
         return None
     total = _label_pairs(list(part_firsts), list(whole_firsts))
-    notes: dict[str, None] = {}
+    verdict, worse = _worst_within(list(part_firsts.values()), list(whole_firsts.values()), pair)
+    notes = dict.fromkeys(worse)  # the pairs that do not fit are named first
     for p in part_firsts.values():
         for w in whole_firsts.values():
             if len(notes) > MAX_NOTES:
                 break
             if p["source"] != w["source"] and p["metric"] == w["metric"]:
                 notes.setdefault(pair(p, w).note)
-    verdict = _worst_within(list(part_firsts.values()), list(whole_firsts.values()), pair)
     return verdict, _counted(list(notes), total)
 
 
@@ -876,37 +876,45 @@ def _label_pairs(part_labels: list[PartLabel], whole_labels: list[PartLabel]) ->
     return sum(p * w for p, w in per_metric.values()) - sum(p * w for p, w in count.values())
 
 
-def _worst_within(parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]) -> str:
-    """The worst verdict of the parts against the wholes from other sources: 'agrees' when every part fits.
+def _worst_within(
+    parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
+) -> tuple[str, list[str]]:
+    """The worst verdict of the parts against the wholes from other sources ('agrees' when every part
+    fits), and the notes of the pairs that do not fit: worst first, each verdict's in pair order.
 
     Only a part larger than a whole, or counted in another unit, can make more than a fit, so
-    each part is judged against the wholes smaller than it, not against every whole.
+    each part is judged against the wholes smaller than it, not against every whole. Once
+    MAX_NOTES and one contradictions are named, no later pair can change what is shown.
     """
-    by_unit: dict[tuple[str, str], list[tuple[float, Record]]] = defaultdict(list)
-    for whole in wholes:
+    by_unit: dict[tuple[str, str], list[tuple[float, int, Record]]] = defaultdict(list)
+    for i, whole in enumerate(wholes):
         by_unit[(whole["metric"], whole["unit"])].append(
-            (value_range(whole["value"], whole["qualifier"])[1], whole)
+            (value_range(whole["value"], whole["qualifier"])[1], i, whole)
         )
-    for highs in by_unit.values():
-        highs.sort(key=lambda high: high[0])
-    found = "agrees"
+    for items in by_unit.values():
+        items.sort(key=lambda item: item[:2])
+    highs = {key: [high for high, _, _ in items] for key, items in by_unit.items()}
+    worse: dict[str, dict[str, None]] = {"contradiction": {}, "differs": {}}
     for part in parts:
-        for (metric, unit), highs in by_unit.items():
+        smallest = value_range(part["value"], part["qualifier"])[0]
+        larger_than: list[tuple[float, int, Record]] = []
+        for (metric, unit), items in by_unit.items():
             if metric != part["metric"]:
                 continue
             if unit != part["unit"]:
-                others = (whole for _, whole in highs if whole["source"] != part["source"])
-                found = worst([found, *(pair(part, whole).verdict for whole in others)])
+                if len(worse["differs"]) <= MAX_NOTES:  # another unit only ever differs
+                    larger_than += items
                 continue
-            smallest = value_range(part["value"], part["qualifier"])[0]
-            for high, whole in highs:
-                if high >= smallest:
-                    break
-                if whole["source"] != part["source"]:
-                    found = worst([found, pair(part, whole).verdict])
-            if found == "contradiction":
-                return found
-    return found
+            larger_than += items[: bisect_left(highs[(metric, unit)], smallest)]
+        for _, _, whole in sorted(larger_than, key=lambda item: item[1]):
+            if whole["source"] != part["source"]:
+                found = pair(part, whole)
+                if found.verdict in worse and len(worse[found.verdict]) <= MAX_NOTES:
+                    worse[found.verdict].setdefault(found.note)
+        if len(worse["contradiction"]) > MAX_NOTES:
+            break
+    verdict = worst(v for v, notes in worse.items() if notes)
+    return verdict, [*worse["contradiction"], *worse["differs"]]
 
 
 def _part_pair(part: Record, whole: Record, scopes: dict[str, Record]) -> Pair:
