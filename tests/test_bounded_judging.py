@@ -167,7 +167,8 @@ def _scoped(claims: list[Record], scope: str) -> list[Record]:
 
 def reference_within(parts: list[Record], wholes: list[Record]) -> tuple[str, str, list[Record]] | None:
     """Every part (sums aside) against every whole from another source of its metric: the worst verdict,
-    each note once in the order of the pairs, at most 12 and then how many more, and each claim once."""
+    each note once, the worst first and then in the order of the pairs, at most 12 and then how many
+    more, and each claim once."""
     pairs = [
         (p, w)
         for p in parts
@@ -177,7 +178,8 @@ def reference_within(parts: list[Record], wholes: list[Record]) -> tuple[str, st
     if not pairs:
         return None
     judged = [compare._part_pair(p, w, SCOPES) for p, w in pairs]
-    notes = list(dict.fromkeys(j.note for j in judged))
+    # The worst pairs are named first: a contradiction is never hidden behind a dozen fits.
+    notes = list(dict.fromkeys(j.note for j in sorted(judged, key=lambda j: compare._RANK[j.verdict])))
     tail = f"; and {len(notes) - 12} more pairs of claims" if len(notes) > 12 else ""
     claims = list({id(c): c for pair in pairs for c in pair}.values())
     return compare.worst(j.verdict for j in judged), "; ".join(notes[:12]) + tail, claims

@@ -62,11 +62,12 @@ def test_an_open_metric_is_compared_only_with_its_caveat(kz) -> None:
     assert "40 casualties, which may count the injured (G)" in _answers(kz, "--casualties")
 
 
-def test_a_part_within_its_whole_differs_in_scope(kz) -> None:
-    """Alpha's 10 protesters killed, against beta's total of over 10, is a part against its whole."""
-    within = _comparisons(kz)["deaths-protesters-within-total"]
-    assert within["verdict"] == "differs"
-    assert "a part against its whole" in within["explanation"]
+def test_a_part_that_fits_its_whole_agrees_and_is_no_dispute(kz) -> None:
+    """Alpha's 10 protesters killed fit within beta's total of over 10: an agreement, listed on request."""
+    assert "deaths-protesters-within-total" not in _comparisons(kz)
+    within = _comparisons(kz, "--agreements")["deaths-protesters-within-total"]
+    assert within["verdict"] == "agrees"
+    assert "A's 10 (protesters) fits within B's over 10 (all)" in within["explanation"]
 
 
 def test_a_part_larger_than_its_whole_is_a_contradiction(kz) -> None:

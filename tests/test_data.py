@@ -235,14 +235,20 @@ def test_every_metric_lists_its_figures_with_an_answer_line(kz) -> None:
 
 
 def test_casualty_table_says_plainly_that_death_tolls_disagree(kz) -> None:
-    """The closing lines of `kz figures --casualties` answer each question, parts under the total."""
+    """The closing lines of `kz figures --casualties` answer each question, parts under the total, each
+    labelled with the metric its texts count: casualties are never filed as deaths."""
     table = " ".join(kz("figures", "--casualties", "-f", "table", env={"COLUMNS": "400"}).stdout.split())
     assert (
-        "deaths (all) — 227, derived: 208 protesters + 19 security forces (MJPS, by 2022-01-11)"
-        " · 225 casualties, which may count the injured (PG, by 2022-01-15) · over 160 (CC) — differs:"
-        in table
+        "deaths (all) beside casualties (all) — 227, derived: 208 protesters + 19 security forces"
+        " (MJPS, by 2022-01-11) · 225 casualties, which may count the injured (PG, by 2022-01-15)"
+        " · over 160 (CC) — differs:" in table
     )
-    assert "part: deaths (security forces) — 19 (MJPS, by 2022-01-11) · 16 (CC) — differs:" in table
+    assert (
+        "part: deaths (security forces) — 19 (MJPS, by 2022-01-11) · 16 (CC) — contradiction: MJPS's 19"
+        " against CC's 16; CC gives no date of counting" in table
+    )
+    assert "part: casualties (civilians) — at least 160 casualties" in table
+    assert "part: deaths (civilians)" not in table
 
 
 def test_a_quoted_speaker_keeps_their_words_shown_by_default(kz) -> None:

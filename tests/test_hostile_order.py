@@ -194,17 +194,32 @@ def test_the_bounded_judging_says_what_judging_every_pair_says(claims: list[dict
 
 @pytest.mark.parametrize("which", ["bundled", "compare"])
 def test_the_stored_comparisons_are_those_of_every_pair_judged(which: str) -> None:
-    """Bundled KB and compare fixtures: every stored figure comparison is what all-pairs judging gives."""
+    """Bundled KB and compare fixtures: every stored figure comparison is what all-pairs judging gives.
+
+    A question joined by less specific claims (a ratio at two levels of detail) has the verdict of
+    every pair: its own claims' pairs, and each less specific claim beside each of them.
+    """
     folder = bundled_data_dir() if which == "bundled" else REPO / "tests" / "fixtures" / "compare" / "kb"
     conn = store.open_index([folder])
     figures = lookups.figures(conn, lookups.metrics(conn))
-    slots = compare.slot_claims(figures, lookups.scopes(conn), source_keys(lookups.source_docs(conn)))
+    scopes = lookups.scopes(conn)
+    slots = compare.slot_claims(figures, scopes, source_keys(lookups.source_docs(conn)))
     stored = lookups.figure_comparisons(conn)
     judged = [key for key, claims in slots.items() if key in stored]
     assert judged
     for key in judged:
-        want = _all_pairs_judge(slots[key])
-        assert (stored[key]["verdict"], stored[key]["explanation"]) == want, key
+        broader = compare.broader_claims(slots[key][0], slots, scopes)
+        if not broader:
+            assert (stored[key]["verdict"], stored[key]["explanation"]) == _all_pairs_judge(slots[key]), key
+            continue
+        own = [_all_pairs_judge(slots[key])[0]] if len({c["source"] for c in slots[key]}) > 1 else []
+        across = [
+            compare._level_pair(g, c).verdict
+            for g in broader
+            for c in slots[key]
+            if g["source"] != c["source"]
+        ]
+        assert stored[key]["verdict"] == compare.worst(own + across), key
 
 
 def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -22,14 +22,15 @@ def test_by_source_matrix_has_a_row_per_scope_and_a_cell_per_source(kz) -> None:
     assert row["subject"] == "deaths (total)"
     assert {s for s in row["cells"]} == {"alpha", "beta"}
     assert sorted(c["shown"] for c in row["cells"]["alpha"]) == ["12", "over 30"]
-    assert (row["verdict"], row["disputed"]) == ("differs", True)
+    # Beta's undated 12 against alpha's over 30 by 5 March: no date is not another date.
+    assert (row["verdict"], row["disputed"]) == ("contradiction", True)
     assert "beta gives no date of counting" in row["explanation"]
     table = kz(*MINI, "--no-color", "figures", "--deaths", "--by-source", "-f", "table").stdout
     header = table.splitlines()[0].split()
     assert header[0] == "Compared"
     assert header[-1] == "Verdict"
     assert {"A", "beta"} <= set(header)
-    assert "≠ differs" in table
+    assert "✗ contradiction" in table
 
 
 def test_by_source_csv_has_one_row_per_figure_and_source(kz) -> None:
@@ -41,7 +42,7 @@ def test_by_source_csv_has_one_row_per_figure_and_source(kz) -> None:
         ("deaths-volunteers", "alpha"),
         ("deaths-beta", "beta"),
     }
-    assert {(r["verdict"], r["disputed"]) for r in rows} == {("differs", "true")}
+    assert {(r["verdict"], r["disputed"]) for r in rows} == {("contradiction", "true")}
 
 
 def test_attributed_figures_show_originator_via_source_and_filter(kz) -> None:
@@ -183,8 +184,8 @@ def test_strict_exits_5_after_printing_when_a_shown_fact_is_disputed(kz) -> None
     assert disputed.code == ExitCode.DISPUTED == 5
     assert len(json.loads(disputed.stdout)) == 3
     assert "1 event date shown is contradicted by another source" in disputed.stderr
-    # The fixture's death tolls differ only in their dates of counting: no contradiction.
-    assert kz(*MINI, "figures", "--deaths", "--strict").code == ExitCode.OK
+    # Beta's undated toll against alpha's dated one: a missing date explains nothing, so they contradict.
+    assert kz(*MINI, "figures", "--deaths", "--strict").code == ExitCode.DISPUTED
     assert kz(*MINI, "figures", "--troops", "--strict").code == ExitCode.OK
     assert kz(*MINI, "timeline", "--from", "2020-03-04", "--strict").code == ExitCode.OK
 

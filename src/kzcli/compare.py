@@ -6,8 +6,9 @@ knowledge base, are in RULES (printed by `kz schema --rules`).
 
 A comparison has one verdict:
 - contradiction: the claims cannot all be true;
-- differs: they differ in scope or framing, explained in one line;
-- agrees: one value worded two ways, or a bound that the other claim fits;
+- differs: they differ in scope, framing, date or wording, explained in one line;
+- agrees: one value worded two ways, a bound that the other claim fits, a part that
+  fits its whole, or a less specific claim that meets a more specific one;
 - slip: an error within one text (recorded, not computed).
 A record is *in dispute* when it is a side of a contradiction or a difference.
 """
@@ -15,7 +16,7 @@ A record is *in dispute* when it is a side of a contradiction or a difference.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -115,7 +116,8 @@ RULES: list[Rule] = [
     Rule(
         "fits (parts and totals)",
         "scopes.yaml says which scope is part of which. A part is checked against its whole by size, "
-        "never by equality: a part that fits agrees, one larger than its whole contradicts.",
+        "never by equality: a part that fits agrees, one larger than its whole contradicts (unless "
+        "it is a running count counted later, which differs). Only counts have parts.",
         "deaths-protesters-within-total",
         "agrees",
     ),
@@ -247,7 +249,20 @@ def _figure_pair(a: Record, b: Record) -> Pair:
         timed = _counted_apart(a, b)
         if timed is not None:
             return timed
-    return Pair("contradiction", f"{_key(a)}'s {a['shown']} against {_key(b)}'s {b['shown']}")
+    against = f"{_key(a)}'s {a['shown']} against {_key(b)}'s {b['shown']}"
+    return Pair("contradiction", against + _undated_side(a, b))
+
+
+def _undated_side(a: Record, b: Record) -> str:
+    """For running counts, the clause that says which side gives no date, when one side alone is undated.
+
+    A count the text does not date is not a count at another date: it explains nothing,
+    so the verdict stands and the reader is told what is missing.
+    """
+    undated = [c for c in (a, b) if c["as_of"] is None]
+    if a["metric"] not in RUNNING_COUNTS or len(undated) != 1:
+        return ""
+    return f"; {_key(undated[0])} gives no date of counting"
 
 
 def _agreement(a: Record, b: Record) -> Pair:
@@ -261,14 +276,14 @@ def _agreement(a: Record, b: Record) -> Pair:
 
 
 def _counted_apart(a: Record, b: Record) -> Pair | None:
-    """Running counts on different or unstated dates: a series, unless it runs backwards."""
-    if a["as_of"] is None and b["as_of"] is None:
+    """Running counts on two stated dates: a series, unless it runs backwards.
+
+    None when the dates cannot explain the difference: the same date, or a side without one.
+    """
+    if a["as_of"] is None or b["as_of"] is None:
         return None
     if (a["as_of"], a.get("as_of_qualifier")) == (b["as_of"], b.get("as_of_qualifier")):
         return None
-    if a["as_of"] is None or b["as_of"] is None:
-        undated = a if a["as_of"] is None else b
-        return Pair("differs", f"counted at different dates: {_key(undated)} gives no date of counting")
     early, late = sorted((a, b), key=lambda c: date_range(c["as_of"])[1])
     if value_range(late["value"], late["qualifier"])[1] < value_range(early["value"], early["qualifier"])[0]:
         return Pair("contradiction", f"the count runs backwards: {_series([early, late])}")
@@ -324,6 +339,8 @@ def derived_sums(
     """A whole's value for each source that gives every one of its parts, marked as derived."""
     given: dict[tuple[str, str, str | None, str], list[Record]] = defaultdict(list)
     for figure in figures:
+        if figure["metric"] not in ADDITIVE:
+            continue  # ratios and the like do not add up: two doublings are not a quadrupling
         for source in dict.fromkeys(c["source"] for c in figure["citations"]):
             given[(figure["metric"], figure["scope"], figure.get("place"), source)].append(figure)
     derived = []
@@ -435,20 +452,156 @@ def slot_claims(
 def figure_comparisons(
     figures: list[Record], scopes: dict[str, Record], keys: dict[str, str] | None = None
 ) -> list[Record]:
-    """Every slot with claims from two or more sources, and every part set against its whole."""
+    """Every question with claims from two or more sources, and every count's part set against its whole.
+
+    A question is a slot; for a metric that does not add up (a price ratio), the claims
+    about a scope that contains the slot's (fuel in general, for one fuel) join it as
+    less specific claims of the same question.
+    """
     slots = slot_claims(figures, scopes, keys)
     found = []
-    for key in _compared_slots(slots):
-        claims = slots[key]
-        verdict, why = judge_figures(claims)
-        found.append(_figure_comparison(key, subject_of(claims[0], scopes), verdict, why, claims))
+    for key, claims, broader in _questions(slots, scopes):
+        verdict, why = judge_levels(claims, broader)
+        subject = slot_subject(claims, scopes)
+        found.append(_figure_comparison(key, subject, verdict, why, claims + broader))
     found += _part_whole(slots, scopes)
     return found
 
 
-def _compared_slots(slots: dict[str, list[Record]]) -> list[str]:
-    """The slots whose claims come from two sources or more: each is a comparison, its id the slot's."""
-    return [key for key, claims in sorted(slots.items()) if len({c["source"] for c in claims}) >= 2]
+def _questions(
+    slots: dict[str, list[Record]], scopes: dict[str, Record]
+) -> Iterator[tuple[str, list[Record], list[Record]]]:
+    """Each compared question: its id (the slot's), its claims, and the less specific claims that join it.
+
+    A question is compared when its claims, the less specific ones with them, come from two sources.
+    """
+    for key, claims in sorted(slots.items()):
+        broader = broader_claims(claims[0], slots, scopes)
+        if len({c["source"] for c in claims} | {c["source"] for c in broader}) >= 2:
+            yield key, claims, broader
+
+
+def broader_claims(claim: Record, slots: dict[str, list[Record]], scopes: dict[str, Record]) -> list[Record]:
+    """For a metric that does not add up, the claims about every scope that contains this claim's scope.
+
+    A doubling of one fuel's price and a doubling of fuel prices are one claim at two levels of
+    detail, not a part within a whole. Counts have parts and wholes instead: none here. Each
+    reads with its scope ('2 times for fuel in general'), wherever the question's claims are shown.
+    """
+    if claim["metric"] in ADDITIVE:
+        return []
+    return [
+        dict(c, shown=f"{c['shown']} for {scopes.get(whole, {}).get('title', whole)}")
+        for whole in _wholes(claim["scope"], scopes)
+        for c in slots.get(slot_key(dict(claim, scope=whole)), [])
+    ]
+
+
+def _compared_slots(slots: dict[str, list[Record]], scopes: dict[str, Record]) -> list[str]:
+    """The ids of the compared questions (see _questions)."""
+    return [key for key, _, _ in _questions(slots, scopes)]
+
+
+def judge_levels(claims: list[Record], broader: list[Record]) -> tuple[str, str]:
+    """A question's verdict and why: its claims against each other, then the less specific ones against them.
+
+    A less specific claim agrees when its value meets every claim it is set beside, and
+    differs (a difference of scope, not a contradiction) when it does not: a whole category
+    may well change less than one of its kinds.
+    """
+    judged = []
+    if len({c["source"] for c in claims}) >= 2 or not broader:
+        judged.append(judge_figures(claims))
+    if broader:
+        judged.append(_across_levels(claims, broader))
+    judged.sort(key=lambda found: _RANK[found[0]])
+    return worst(v for v, _ in judged), "; ".join(why for _, why in judged)
+
+
+def _level_pair(general: Record, specific: Record) -> Pair:
+    """A less specific claim (from broader_claims) beside a more specific one of the same question."""
+    said = _less_specific(general)
+    if general["unit"] != specific["unit"]:
+        return Pair("differs", f"{said}, and counts {general['unit']}, {_key(specific)} {specific['unit']}")
+    if _meets(
+        value_range(general["value"], general["qualifier"]),
+        value_range(specific["value"], specific["qualifier"]),
+    ):
+        return Pair("agrees", f"{said}, and agrees with {_key(specific)}'s {specific['shown']}")
+    return Pair("differs", f"{said}, and does not meet {_key(specific)}'s {specific['shown']}")
+
+
+def _less_specific(general: Record) -> str:
+    return f"{_key(general)}'s {general['shown']} is less specific"
+
+
+def _across_levels(claims: list[Record], broader: list[Record]) -> tuple[str, str]:
+    """The less specific claims against the question's own, from other sources: verdict and notes.
+
+    Ranges on a line: a claim meets every other one when it meets the lowest upper bound and
+    the highest lower bound among them. So each less specific claim is told from the two
+    extremes of another source than its own, and thousands of claims cost one pass each.
+    """
+    units = {c["unit"] for c in claims}
+    lows = _two_sources([(-value_range(c["value"], c["qualifier"])[0], c) for c in claims])
+    highs = _two_sources([(value_range(c["value"], c["qualifier"])[1], c) for c in claims])
+    named = {(_key(c), c["shown"]): c["source"] for c in claims}
+    found: dict[str, str] = {}
+    for general in {(_key(g), g["shown"], g["scope"]): g for g in broader}.values():
+        if len(found) > MAX_NOTES and "differs" in found.values():
+            return "differs", _noted([n for n, v in found.items() if v == "differs"], more=True)
+        if units != {general["unit"]}:
+            pairs = [_level_pair(general, c) for c in claims if c["source"] != general["source"]]
+        else:
+            pairs = [_level_pair(general, c) for c in _extremes(lows, highs, general["source"])]
+        worst_pair = min(pairs, key=lambda p: _RANK[p.verdict], default=None)
+        if worst_pair is None:
+            continue  # every claim of the question is from this claim's source
+        if worst_pair.verdict == "agrees":
+            names = _first_names(named, general["source"])
+            found.setdefault(f"{_less_specific(general)}, and agrees with {_and(names)}", "agrees")
+        else:
+            found.setdefault(worst_pair.note, worst_pair.verdict)
+    verdict = worst(found.values())
+    notes = sorted(found, key=lambda n: _RANK[found[n]])
+    return verdict, _noted(notes)
+
+
+Ranked = list[tuple[float, Record]]
+
+
+def _two_sources(ranked: Ranked) -> Ranked:
+    """The claim ranked first, and the first from another source than its (when there is one)."""
+    ranked = sorted(ranked, key=lambda item: item[0])
+    firsts = ranked[:1]
+    firsts += [item for item in ranked if firsts and item[1]["source"] != firsts[0][1]["source"]][:1]
+    return firsts
+
+
+def _extremes(lows: Ranked, highs: Ranked, source: str) -> list[Record]:
+    """The claims not from `source` with the highest lower bound and the lowest upper bound."""
+    return [
+        next(c for _, c in side if c["source"] != source) for side in (lows, highs) if _others(side, source)
+    ]
+
+
+def _others(side: Ranked, source: str) -> bool:
+    return any(c["source"] != source for _, c in side)
+
+
+# How many claims an agreeing less specific claim names before 'and others'.
+_NAMED = 3
+
+
+def _first_names(named: dict[tuple[str, str], str], source: str) -> list[str]:
+    """'CC's almost 2 times', for the first few claims not from `source`, then 'others' if more."""
+    names: list[str] = []
+    for (key, shown), of in named.items():
+        if of != source:
+            if len(names) == _NAMED:
+                return [*names, "others"]
+            names.append(f"{key}'s {shown}")
+    return names
 
 
 def judge_figures(claims: list[Record]) -> tuple[str, str]:
@@ -599,16 +752,25 @@ def _first_agreeing(claims: list[Record], places: dict[Label, list[int]], limit:
 
 
 def whole_slot(claim: Record, scopes: dict[str, Record]) -> str | None:
-    """The slot of the whole that a claim's scope is part of, if scopes.yaml names one."""
+    """The slot of the whole that a claim's scope is part of, if scopes.yaml names one and the claim
+    is a count: other metrics have no parts, only levels of detail (broader_claims)."""
+    if claim["metric"] not in ADDITIVE:
+        return None
     whole = scopes.get(claim["scope"], {}).get("part_of")
     return slot_key(dict(claim, scope=whole)) if whole else None
 
 
 def subject_of(claim: Record, scopes: dict[str, Record]) -> str:
-    """A slot in words: 'deaths (security forces)'."""
-    metric = OPEN_METRICS.get(claim["metric"], (claim["metric"],))[0]
+    """A claim's question in words, in the metric the text used: 'casualties (civilians)'."""
     scope = scopes.get(claim["scope"], {}).get("title", claim["scope"])
-    return f"{metric.replace('_', ' ')} ({scope})"
+    return f"{claim['metric'].replace('_', ' ')} ({scope})"
+
+
+def slot_subject(claims: list[Record], scopes: dict[str, Record]) -> str:
+    """A question in words, naming each metric its claims count: a casualty count is never called
+    a death count, so a slot with both reads 'deaths (all) beside casualties (all)'."""
+    firsts = {c["metric"]: c for c in sorted(claims, key=lambda c: c["metric"] in OPEN_METRICS)}
+    return " beside ".join(subject_of(c, scopes) for c in firsts.values())
 
 
 def _figure_comparison(key: str, subject: str, verdict: str, why: str, claims: list[Record]) -> Record:
@@ -652,11 +814,24 @@ def _parts_in_wholes(
     """
     for key, parts in sorted(slots.items()):
         first = parts[0]
+        if first["metric"] not in ADDITIVE:
+            continue  # only counts have parts; other metrics compare levels of detail (broader_claims)
         for whole_scope in _wholes(first["scope"], scopes):
             wholes = slots.get(slot_key(dict(first, scope=whole_scope)), [])
             if _comparable(parts, wholes):
-                subject = f"{subject_of(first, scopes)} within {subject_of(wholes[0], scopes)}"
-                yield f"{key}-within-{whole_scope}", subject, parts, wholes
+                yield f"{key}-within-{whole_scope}", _within_subject(parts, wholes, scopes), parts, wholes
+
+
+def _within_subject(parts: list[Record], wholes: list[Record], scopes: dict[str, Record]) -> str:
+    """'deaths (protesters) within deaths (all)', naming only the metrics that are set part against whole."""
+    paired = {c["metric"] for c in parts if not c["derived"]} & {
+        c["metric"] for c in wholes if not c["derived"]
+    }
+
+    def side(claims: list[Record]) -> str:
+        return slot_subject([c for c in claims if c["metric"] in paired and not c["derived"]], scopes)
+
+    return f"{side(parts)} within {side(wholes)}"
 
 
 def _comparable(parts: list[Record], wholes: list[Record]) -> bool:
@@ -681,7 +856,7 @@ def within_whole(
     The notes come in the order of the pairs, each once, at most MAX_NOTES of them and then how
     many more: a whole given 6,000 times against a few parts makes thousands of notes.
     """
-    parts = [p for p in parts if not p["derived"]]
+    parts = [p for p in parts if not p["derived"] and p["metric"] in ADDITIVE]
     wholes = [w for w in wholes if not w["derived"]]
     claims = _claims_in_pairs(parts, wholes)
     if not claims:
@@ -717,7 +892,7 @@ def _within_every_pair(
     judged = [
         pair(p, w) for p in parts for w in wholes if p["source"] != w["source"] and p["metric"] == w["metric"]
     ]
-    notes = list(dict.fromkeys(j.note for j in judged))
+    notes = list(dict.fromkeys(j.note for j in sorted(judged, key=lambda j: _RANK[j.verdict])))
     return worst(j.verdict for j in judged), _counted(notes[:MAX_NOTES], len(notes))
 
 
@@ -752,15 +927,15 @@ def _within_by_label(
     if len({key for key, _ in keyed}) != len(keyed):
         return None
     total = _label_pairs(list(part_firsts), list(whole_firsts))
-    notes: dict[str, None] = {}
+    verdict, worse = _worst_within(list(part_firsts.values()), list(whole_firsts.values()), pair)
+    notes = dict.fromkeys(worse)  # the pairs that do not fit are named first
     for p in part_firsts.values():
         for w in whole_firsts.values():
             if len(notes) > MAX_NOTES:
                 break
             if p["source"] != w["source"] and p["metric"] == w["metric"]:
                 notes.setdefault(pair(p, w).note)
-    larger = _larger_than_whole(list(part_firsts.values()), list(whole_firsts.values()), pair)
-    return larger or "differs", _counted(list(notes), total)
+    return verdict, _counted(list(notes), total)
 
 
 def _first_of_labels(claims: list[Record]) -> dict[PartLabel, Record] | None:
@@ -786,45 +961,75 @@ def _label_pairs(part_labels: list[PartLabel], whole_labels: list[PartLabel]) ->
     return sum(p * w for p, w in per_metric.values()) - sum(p * w for p, w in count.values())
 
 
-def _larger_than_whole(
+def _worst_within(
     parts: list[Record], wholes: list[Record], pair: Callable[[Record, Record], Pair]
-) -> str | None:
-    """'contradiction' when some part, from another source, is larger than a whole counted with it."""
-    by_unit: dict[tuple[str, str], list[tuple[float, Record]]] = defaultdict(list)
-    for whole in wholes:
+) -> tuple[str, list[str]]:
+    """The worst verdict of the parts against the wholes from other sources ('agrees' when every part
+    fits), and the notes of the pairs that do not fit: worst first, each verdict's in pair order.
+
+    Only a part larger than a whole, or counted in another unit, can make more than a fit, so
+    each part is judged against the wholes smaller than it, not against every whole. Once
+    MAX_NOTES and one contradictions are named, no later pair can change what is shown.
+    """
+    by_unit: dict[tuple[str, str], list[tuple[float, int, Record]]] = defaultdict(list)
+    for i, whole in enumerate(wholes):
         by_unit[(whole["metric"], whole["unit"])].append(
-            (value_range(whole["value"], whole["qualifier"])[1], whole)
+            (value_range(whole["value"], whole["qualifier"])[1], i, whole)
         )
-    for highs in by_unit.values():
-        highs.sort(key=lambda high: high[0])
+    for items in by_unit.values():
+        items.sort(key=lambda item: item[:2])
+    highs = {key: [high for high, _, _ in items] for key, items in by_unit.items()}
+    worse: dict[str, dict[str, None]] = {"contradiction": {}, "differs": {}}
     for part in parts:
-        if part["metric"] not in ADDITIVE:
-            continue
-        highs = by_unit.get((part["metric"], part["unit"]), [])
         smallest = value_range(part["value"], part["qualifier"])[0]
-        for high, whole in highs:
-            if high >= smallest:
-                break
-            if whole["source"] != part["source"] and pair(part, whole).verdict == "contradiction":
-                return "contradiction"
-    return None
+        larger_than: list[tuple[float, int, Record]] = []
+        for (metric, unit), items in by_unit.items():
+            if metric != part["metric"]:
+                continue
+            if unit != part["unit"]:
+                if len(worse["differs"]) <= MAX_NOTES:  # another unit only ever differs
+                    larger_than += items
+                continue
+            larger_than += items[: bisect_left(highs[(metric, unit)], smallest)]
+        for _, _, whole in sorted(larger_than, key=lambda item: item[1]):
+            if whole["source"] != part["source"]:
+                found = pair(part, whole)
+                if found.verdict in worse and len(worse[found.verdict]) <= MAX_NOTES:
+                    worse[found.verdict].setdefault(found.note)
+        if len(worse["contradiction"]) > MAX_NOTES:
+            break
+    verdict = worst(v for v, notes in worse.items() if notes)
+    return verdict, [*worse["contradiction"], *worse["differs"]]
 
 
 def _part_pair(part: Record, whole: Record, scopes: dict[str, Record]) -> Pair:
+    """A count's part against its whole from another source: it fits, or it cannot, or dates explain it.
+
+    A running count's part may outgrow a whole counted earlier; it never outgrows one counted
+    at the same time or later, and a side that gives no date of counting explains nothing.
+    """
     part_title = scopes.get(part["scope"], {}).get("title", part["scope"])
     whole_title = scopes.get(whole["scope"], {}).get("title", whole["scope"])
-    said = (
-        f"{_key(part)}'s {part['shown']} ({part_title}) within "
-        f"{_key(whole)}'s {whole['shown']} ({whole_title})"
-    )
-    if part["metric"] in ADDITIVE and part["unit"] == whole["unit"]:
-        smallest_part = value_range(part["value"], part["qualifier"])[0]
-        if smallest_part > value_range(whole["value"], whole["qualifier"])[1]:
-            timed = part["metric"] in RUNNING_COUNTS and part["as_of"] != whole["as_of"]
-            if not timed:
-                return Pair("contradiction", f"the part is larger than the whole: {said}")
-            return Pair("differs", f"counted at different dates, the part is larger: {said}")
-    return Pair("differs", f"a part against its whole: {said}")
+    part_said = f"{_key(part)}'s {part['shown']} ({part_title})"
+    whole_said = f"{_key(whole)}'s {whole['shown']} ({whole_title})"
+    said = f"{part_said} within {whole_said}"
+    if part["unit"] != whole["unit"]:
+        return Pair("differs", f"a part against its whole in another unit: {said}")
+    smallest_part = value_range(part["value"], part["qualifier"])[0]
+    if smallest_part <= value_range(whole["value"], whole["qualifier"])[1]:
+        return Pair("agrees", f"{part_said} fits within {whole_said}")
+    if part["metric"] in RUNNING_COUNTS and _counted_later(part, whole):
+        part_said += f" {dated(part['as_of'], part.get('as_of_qualifier') or 'as of')}"
+        whole_said += f" {dated(whole['as_of'], whole.get('as_of_qualifier') or 'as of')}"
+        return Pair("differs", f"counted later, the part is larger: {part_said} within {whole_said}")
+    return Pair("contradiction", f"the part is larger than the whole: {said}" + _undated_side(part, whole))
+
+
+def _counted_later(part: Record, whole: Record) -> bool:
+    """Whether the part was counted after the whole: both dated, the part's date the later."""
+    if part["as_of"] is None or whole["as_of"] is None:
+        return False
+    return date_range(part["as_of"])[1] > date_range(whole["as_of"])[1]
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -858,13 +1063,7 @@ def date_claim(claim: Record, keys: dict[str, str] | None = None) -> Record:
 
 def _date_pair(a: Record, b: Record) -> Pair:
     if a.get("refers_to") != b.get("refers_to"):
-        return Pair(
-            "differs",
-            "the sources date different things — "
-            + "; ".join(
-                f"{_key(c)}: {c.get('refers_to') or 'the event itself'} ({c['shown']})" for c in (a, b)
-            ),
-        )
+        return Pair("differs", _DATE_DIFFERENT_THINGS)  # said once for all the claims: _what_each_dates
     span_a = date_span(a["date"], a.get("qualifier"), a.get("end_date"))
     span_b = date_span(b["date"], b.get("qualifier"), b.get("end_date"))
     if span_a[1] < span_b[0] or span_b[1] < span_a[0]:
@@ -872,6 +1071,28 @@ def _date_pair(a: Record, b: Record) -> Pair:
     if span_a == span_b:
         return Pair("agrees", f"{_key(a)} and {_key(b)} give the same date")
     return Pair("agrees", f"{_key(a)}'s {a['shown']} fits {_key(b)}'s {b['shown']}")
+
+
+_DATE_DIFFERENT_THINGS = "the sources date different things"
+
+
+def _what_each_dates(claims: list[Record]) -> str:
+    """The sides grouped by what they date, each group once: 'PG: when he came to power (1990); TWA and
+    MJPS: when he began to lead the independent country (1991)'."""
+    groups: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: {"keys": {}, "shown": {}})
+    for claim in claims:
+        group = groups[claim.get("refers_to") or "the event itself"]
+        group["keys"].setdefault(_key(claim))
+        group["shown"].setdefault(claim["shown"])
+    said = [f"{_and(list(g['keys']))}: {what} ({_and(list(g['shown']), ', ')})" for what, g in groups.items()]
+    return f"{_DATE_DIFFERENT_THINGS} — " + _noted(said)
+
+
+def _and(names: list[str], last: str = " and ") -> str:
+    """Names joined in words, at most MAX_NOTES of them and then how many more."""
+    if len(names) > MAX_NOTES:
+        return ", ".join(names[:MAX_NOTES]) + f" and {len(names) - MAX_NOTES} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
 
 
 def date_comparison_id(event_id: str) -> str:
@@ -886,6 +1107,10 @@ def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record
     claims = [date_claim(c, keys) for c in event["date_claims"]]
     claims.sort(key=lambda c: date_span(c["date"], c.get("qualifier"), c.get("end_date"))[::-1])
     verdict, why = judge(claims, _date_pair)
+    if _DATE_DIFFERENT_THINGS in why.split("; "):
+        why = "; ".join(
+            _what_each_dates(claims) if n == _DATE_DIFFERENT_THINGS else n for n in why.split("; ")
+        )
     return {
         "id": date_comparison_id(event["id"]),
         "kind": "date",
@@ -952,7 +1177,9 @@ def computed_comparison_ids(records: dict[str, list[Record]]) -> dict[str, str]:
         if e.get("date_claims")
     }
     slots = slot_claims(records["figures"], scopes)
-    found |= {key: f"the figures of {subject_of(slots[key][0], scopes)}" for key in _compared_slots(slots)}
+    found |= {
+        key: f"the figures of {slot_subject(slots[key], scopes)}" for key in _compared_slots(slots, scopes)
+    }
     found |= {key: f"the figures of {subject}" for key, subject, _, _ in _parts_in_wholes(slots, scopes)}
     return found
 
@@ -974,6 +1201,8 @@ def shared_question_ids(figures: list[Record], scopes: dict[str, Record]) -> dic
         ]  # an open metric joins its firmer one
         words = f"{metric} of scope {figure['scope']!r}" + (f" in place {place!r}" if place else "")
         asked[key].add(words)
+        if figure["metric"] not in ADDITIVE:
+            continue  # only counts are set part within whole; other metrics join their question
         for whole in _wholes(figure["scope"], scopes):
             asked[f"{key}-within-{whole}"].add(f"{words} within scope {whole!r}")
     return {key: sorted(questions) for key, questions in asked.items() if len(questions) > 1}

@@ -63,11 +63,12 @@ def by_source(
             )
         whole = compare.whole_slot(claims[0], scopes)
         within = _within(key, claims, slots.get(whole or "", []), scopes, stored)
-        verdict, why = _row_verdict(claims, within, (stored or {}).get(key))
+        broader = compare.broader_claims(claims[0], slots, scopes)
+        verdict, why = _row_verdict(claims, within, (stored or {}).get(key), broader)
         matrix.append(
             {
                 "row": key,
-                "subject": compare.subject_of(claims[0], scopes),
+                "subject": compare.slot_subject(claims, scopes),
                 "metric": claims[0]["metric"],
                 "scope": claims[0]["scope"],
                 "place": claims[0]["place"],
@@ -82,13 +83,16 @@ def by_source(
 
 
 def _row_verdict(
-    claims: list[Record], within: tuple[str, str, list[Record]] | None, stored: Record | None = None
+    claims: list[Record],
+    within: tuple[str, str, list[Record]] | None,
+    stored: Record | None = None,
+    broader: list[Record] | None = None,
 ) -> tuple[str | None, str | None]:
     """A row's verdict: its sources against each other, and (for a part) against its whole.
 
     None when one source alone answers and no whole is there to check it against.
     """
-    own = _judged(claims, stored)
+    own = _judged(claims, stored, broader or [])
     if own is None:
         return (within[0], within[1]) if within is not None else (None, None)
     if within is None:
@@ -96,14 +100,15 @@ def _row_verdict(
     return compare.worst([own[0], within[0]]), f"{own[1]}; {within[1]}"
 
 
-def _judged(claims: list[Record], stored: Record | None) -> tuple[str, str] | None:
+def _judged(claims: list[Record], stored: Record | None, broader: list[Record]) -> tuple[str, str] | None:
     """The verdict on these claims: their question's stored one, however few of its claims the view
-    shows; else (no index at hand) the claims judged now, when two sources give them."""
+    shows; else (no index at hand) the claims judged now, the less specific ones with them, when two
+    sources give them."""
     if stored is not None:
         return stored["verdict"], stored["explanation"]
-    if len({c["source"] for c in claims}) < 2:
+    if len({c["source"] for c in claims} | {c["source"] for c in broader}) < 2:
         return None
-    return compare.judge_figures(claims)
+    return compare.judge_levels(claims, broader)
 
 
 def _within(
