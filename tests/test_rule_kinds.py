@@ -183,26 +183,13 @@ def test_a_part_whose_excerpt_is_not_in_its_paragraph_is_refused(kz, tmp_path: P
 
 # --- the rules, each with its example from the bundled knowledge base ----------------------------
 
-# Examples whose verdict the figure-judging rules change (a fitting part agrees; an undated
-# count against a dated one contradicts): the expected verdict is the new one, and holds once
-# that change is in.
-NEW_FIGURE_VERDICTS = {"deaths-protesters-within-total", "deaths-security-forces"}
-
-
 def _bundled(kz) -> dict[str, dict]:
     result = kz("disputes", "--agreements", "-f", "json")
     assert result.code == ExitCode.OK, result.stderr
     return {c["id"]: c for c in json.loads(result.stdout)}
 
 
-def _rule_param(rule: compare.Rule) -> object:
-    if rule.example in NEW_FIGURE_VERDICTS:
-        reason = "the figure verdicts for parts and undated counts are changed on another branch"
-        return pytest.param(rule, id=rule.name, marks=pytest.mark.xfail(reason=reason, strict=False))
-    return pytest.param(rule, id=rule.name)
-
-
-@pytest.mark.parametrize("rule", [_rule_param(rule) for rule in compare.RULES])
+@pytest.mark.parametrize("rule", compare.RULES, ids=[rule.name for rule in compare.RULES])
 def test_every_rules_example_is_in_the_bundled_kb_with_the_verdict_the_rule_gives(
     kz, rule: compare.Rule
 ) -> None:
