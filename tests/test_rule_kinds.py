@@ -183,6 +183,7 @@ def test_a_part_whose_excerpt_is_not_in_its_paragraph_is_refused(kz, tmp_path: P
 
 # --- the rules, each with its example from the bundled knowledge base ----------------------------
 
+
 def _bundled(kz) -> dict[str, dict]:
     result = kz("disputes", "--agreements", "-f", "json")
     assert result.code == ExitCode.OK, result.stderr
