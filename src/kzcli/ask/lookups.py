@@ -14,6 +14,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
+from kzcli.compare import mark_of
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import clean_text, name_key
 from kzcli.wording import dated, event_date, figure_value
@@ -387,7 +388,7 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
     else:
         raise NoMatch(f"no source, event, figure or statement has the id {rid!r}")
     cited = source_docs(conn, {item["source"] for item in items})
-    marks = [{"id": d["id"], "verdict": d["verdict"], "explanation": d["explanation"]} for d in dispute]
+    marks = [mark_of(d) | {"explanation": d["explanation"]} for d in dispute]
     return {**fact, "disputed": bool(dispute), "disputes": marks}, items, cited
 
 

@@ -40,18 +40,18 @@ def cited_sources(record: Record) -> list[str]:
 def by_source(
     figures: list[Record],
     scopes: dict[str, Record],
-    keys: dict[str, str] | None = None,
-    stored: dict[str, Record] | None = None,
+    keys: dict[str, str] | None,
+    stored: dict[str, Record],
 ) -> list[Record]:
     """One row per question (metric, scope, place), each source's claims side by side.
 
     A row's `cells` maps a source id to its claims, a sum derived from the source's
-    parts included (marked `derived`). The verdict and its explanation come from
-    the comparison module; `part_of` names the row of the whole a part belongs to,
-    and parts follow their whole. Given the compiler's comparisons (`stored`, by
-    question), a row takes its question's stored verdict, even when the view shows
-    only some of its claims: one question has one verdict, and no call judges every
-    pair of a question's claims again.
+    parts included (marked `derived`). Its verdict is its question's, as the compiler
+    stored it (`stored`, by comparison id) over all the question's claims, however few
+    of them the view shows: one question has one verdict, and no call judges a pair
+    again. `within` is a part's stored comparison with its whole, `subset` says how many
+    of the question's compared claims the row shows when it shows fewer, and `part_of`
+    names the row of the whole; parts follow their whole.
     """
     slots = compare.slot_claims(figures, scopes, keys)
     matrix = []
@@ -62,8 +62,8 @@ def by_source(
                 {name: claim[name] for name in ("source", *CLAIM_FIELDS, "citations")}
             )
         whole = compare.whole_slot(claims[0], scopes)
-        within = _within(key, claims, slots.get(whole or "", []), scopes, stored)
-        verdict, why = _row_verdict(claims, within, (stored or {}).get(key))
+        own = stored.get(key)
+        within = _within(key, claims[0], scopes, stored)
         matrix.append(
             {
                 "row": key,
@@ -73,52 +73,37 @@ def by_source(
                 "place": claims[0]["place"],
                 "part_of": whole if whole in slots else None,
                 "cells": dict(cells),
-                "verdict": verdict,
-                "explanation": why,
-                "disputed": verdict in compare.IN_DISPUTE,
+                "verdict": own["verdict"] if own else None,
+                "explanation": own["explanation"] if own else None,
+                "within": within,
+                "subset": _subset(claims, own),
+                "disputed": any(c and c["verdict"] in compare.IN_DISPUTE for c in (own, within)),
             }
         )
     return _parts_after_wholes(matrix)
 
 
-def _row_verdict(
-    claims: list[Record], within: tuple[str, str, list[Record]] | None, stored: Record | None = None
-) -> tuple[str | None, str | None]:
-    """A row's verdict: its sources against each other, and (for a part) against its whole.
-
-    None when one source alone answers and no whole is there to check it against.
-    """
-    own = _judged(claims, stored)
-    if own is None:
-        return (within[0], within[1]) if within is not None else (None, None)
-    if within is None:
-        return own
-    return compare.worst([own[0], within[0]]), f"{own[1]}; {within[1]}"
+def _claim_key(claim: Record) -> tuple[Any, ...]:
+    """What tells one compared claim from another: its figure, or the parts it is derived from."""
+    return (claim["figure"], tuple(claim["derived_from"]), claim["source"])
 
 
-def _judged(claims: list[Record], stored: Record | None) -> tuple[str, str] | None:
-    """The verdict on these claims: their question's stored one, however few of its claims the view
-    shows; else (no index at hand) the claims judged now, when two sources give them."""
-    if stored is not None:
-        return stored["verdict"], stored["explanation"]
-    if len({c["source"] for c in claims}) < 2:
-        return None
-    return compare.judge_figures(claims)
-
-
-def _within(
-    key: str,
-    parts: list[Record],
-    wholes: list[Record],
-    scopes: dict[str, Record],
-    stored: dict[str, Record] | None,
-) -> tuple[str, str, list[Record]] | None:
-    """A part's claims against its whole's: the compiler's stored comparison when there is an index."""
+def _subset(claims: list[Record], stored: Record | None) -> Record | None:
+    """How many of the question's compared claims a row shows, when it shows fewer than all."""
     if stored is None:
-        return compare.within_whole(parts, wholes, scopes)
-    whole_scope = scopes.get(parts[0]["scope"], {}).get("part_of")
+        return None
+    compared = {_claim_key(c) for c in stored["claims"]}
+    shown = sum(_claim_key(c) in compared for c in claims)
+    return {"shown": shown, "of": len(compared)} if shown < len(compared) else None
+
+
+def _within(key: str, first: Record, scopes: dict[str, Record], stored: dict[str, Record]) -> Record | None:
+    """A part's stored comparison with its whole: its id, verdict and why."""
+    whole_scope = scopes.get(first["scope"], {}).get("part_of")
     found = stored.get(f"{key}-within-{whole_scope}") if whole_scope else None
-    return (found["verdict"], found["explanation"], found["claims"]) if found else None
+    if found is None:
+        return None
+    return {"id": found["id"], "verdict": found["verdict"], "explanation": found["explanation"]}
 
 
 def _parts_after_wholes(matrix: list[Record]) -> list[Record]:
@@ -257,7 +242,7 @@ def brief(
     kb: dict[str, list[Record]],
     scopes: dict[str, Record],
     sizes: dict[str, int],
-    stored: dict[str, Record] | None = None,
+    stored: dict[str, Record],
 ) -> Record:
     """A newcomer's summary of the unrest: the most-cited events, key dates, key actors, headline figures.
 
@@ -301,9 +286,14 @@ def brief(
             r
             for whole in wholes[: sizes["figures"]]
             for r in rows
-            if r is whole or (r["part_of"] == whole["row"] and r["verdict"] == "contradiction")
+            if r is whole or (r["part_of"] == whole["row"] and _contradicted(r))
         ],
     }
+
+
+def _contradicted(row: Record) -> bool:
+    """Whether a row's question, or its part's fit within its whole, is a contradiction."""
+    return "contradiction" in (row["verdict"], (row["within"] or {}).get("verdict"))
 
 
 def _brief_event(event: Record) -> Record:

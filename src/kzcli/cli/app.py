@@ -24,7 +24,15 @@ from kzcli.ask import lookups as queries
 from kzcli.cli import argv as arguments
 from kzcli.cli import pager
 from kzcli.cli.help import KzCommand, KzGroup
-from kzcli.errors import OUT_OF_MEMORY, ExitCode, InvalidKB, KzError, OutputError, Terminated, is_out_of_memory
+from kzcli.errors import (
+    OUT_OF_MEMORY,
+    ExitCode,
+    InvalidKB,
+    KzError,
+    OutputError,
+    Terminated,
+    is_out_of_memory,
+)
 from kzcli.index.store import meta, open_index
 from kzcli.kb.files import layer_folders, no_progress
 from kzcli.show import charts, views
@@ -254,7 +262,9 @@ MinSourcesOption = Annotated[
 StrictOption = Annotated[
     bool,
     typer.Option(
-        "--strict", help="Exit 5 (after printing) if any fact shown is one side of a contradiction."
+        "--strict",
+        help="Exit 5 (after printing) if a fact shown is one side of a contradiction about what the "
+        "view shows (the timeline's dates, the figures' values).",
     ),
 ]
 BackgroundOption = Annotated[

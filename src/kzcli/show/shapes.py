@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 CITATION = {"source": "str", "paragraph": "int", "excerpt": "str", "note": "str?"}
-MARK = {"id": "str", "kind": "str", "verdict": "str"}
+MARK = {"id": "str", "kind": "str", "verdict": "str", "subject": "str", "about": "str"}
 DATE_CLAIM = CITATION | {"date": "str", "qualifier": "str?", "end_date": "str?", "refers_to": "str?"}
 CLAIM = CITATION | {
     "shown": "str",
@@ -145,6 +145,8 @@ MATRIX_ROW = {
     "cells": "{[matrix_claim]}",
     "verdict": "str?",
     "explanation": "str?",
+    "within": "within?",
+    "subset": "subset?",
     "disputed": "bool",
 }
 
@@ -229,9 +231,11 @@ SHAPES |= {
     "brief_event": BRIEF_EVENT | {"summary": "str"},
     "brief_date": BRIEF_EVENT | {"title": "str"},
     "brief_actor": {"actor": "str", "name": "str", "events": "int", "role": "role?", "sources": "[str]"},
-    "chart_bar": {"subject": "str", "source": "str", "key": "str"}
+    "chart_bar": {"row": "str", "subject": "str", "source": "str", "key": "str"}
     | {k: v for k, v in MATRIX_CLAIM.items() if k != "source"}
-    | {"verdict": "str?", "disputed": "bool"},
+    | {"verdict": "str?", "within": "within?", "disputed": "bool"},
+    "within": {"id": "str", "verdict": "str", "explanation": "str"},
+    "subset": {"shown": "int", "of": "int"},
     "chart_day": {
         "date": "str",
         "events": "int",

@@ -22,6 +22,8 @@ from kzcli.show.views import (
     quoted_words,
     role_text,
     source_keys,
+    subset_text,
+    verdict_text,
 )
 from kzcli.textnorm import wrap_words
 from kzcli.wording import event_date
@@ -91,6 +93,8 @@ def _matrix_columns() -> list[Column]:
     verdicts = [
         Column("verdict", None, lambda c: cell_text(c["row"]["verdict"])),
         Column("explanation", None, lambda c: cell_text(c["row"]["explanation"])),
+        Column("within", None, lambda c: cell_text((c["row"]["within"] or {}).get("id"))),
+        Column("within_verdict", None, lambda c: cell_text((c["row"]["within"] or {}).get("verdict"))),
         Column("disputed", None, lambda c: cell_text(c["row"]["disputed"])),
     ]
     return row_fields + claim_fields + verdicts
@@ -113,9 +117,14 @@ def _when(claim: Record) -> str:
 
 
 def _verdict(row: Record) -> str:
-    if row["verdict"] is None:
-        return "single source"
-    return f"{MARKS.get(row['verdict'], '=')} {row['verdict']}: {row['explanation']}"
+    """A row's stored verdict and why, its part's fit within its whole, and the subset label."""
+    said = (
+        "single source" if row["verdict"] is None else f"{MARKS.get(row['verdict'], '=')} {verdict_text(row)}"
+    )
+    if row["within"]:
+        within = row["within"]
+        said += f"; within its whole: {MARKS.get(within['verdict'], '=')} {verdict_text(within)}"
+    return said + subset_text(row)
 
 
 def gaps(found: list[Record]) -> View:

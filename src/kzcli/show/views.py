@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from kzcli.compare import date_in_dispute
+from kzcli.compare import date_in_dispute, mark_reason
 from kzcli.errors import BadUsage
 from kzcli.wording import dated, event_date, figure_value
 
@@ -219,16 +219,21 @@ def mark_columns() -> list[Column]:
     ]
 
 
+def _named_mark(mark: Record) -> str:
+    """'✗ which-fuel-price-rose (contradiction) — name: Which price rise …': the comparison and its reason."""
+    return f"{MARKS[mark['verdict']]} {mark['id']} ({mark['verdict']}) — {mark_reason(mark)}"
+
+
 def _with_marks(table: Table, docs: list[Record]) -> list[str]:
     """A narrow Dispute column ('✗ 1', '≠ 2,3') when any row is marked; the numbered ids to print below."""
     numbers: dict[str, int] = {}
-    verdicts: dict[str, str] = {}
+    named: dict[str, Record] = {}
     cells = []
     for doc in docs:
         marked = doc.get("disputes", [])
         for m in marked:
             numbers.setdefault(m["id"], len(numbers) + 1)
-            verdicts[m["id"]] = m["verdict"]
+            named[m["id"]] = m
         refs = ",".join(str(numbers[m["id"]]) for m in marked)
         cells.append(f"{MARKS[marked[0]['verdict']]} {refs}" if marked else "")
     if not numbers:
@@ -237,7 +242,7 @@ def _with_marks(table: Table, docs: list[Record]) -> list[str]:
     table.unbroken |= {"Dispute"}
     for row, cell in zip(table.rows, cells, strict=True):
         row.append(cell)
-    listed = [f"[{n}] {MARKS[verdicts[i]]} {i} ({verdicts[i]})" for i, n in numbers.items()]
+    listed = [f"[{n}] {_named_mark(named[i])}" for i, n in numbers.items()]
     return ["Disputes (kz disputes explains each): " + "  ".join(listed), MARK_LEGEND]
 
 
@@ -360,7 +365,7 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
     every = _cite_keys([{"source": x} for x in doc["sources"]], keys)
     rows.append(["all sources", f"{every} (record, roles, statements and events)"])
     if doc.get("disputes"):
-        marks = "; ".join(f"{MARKS[m['verdict']]} {m['id']} ({m['verdict']})" for m in doc["disputes"])
+        marks = "; ".join(_named_mark(m) for m in doc["disputes"])
         rows.append(["in dispute", marks])
     return rows
 
@@ -511,11 +516,29 @@ def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str])
 
 
 def answer_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
-    """One question answered: every source's claim side by side, then the verdict and why."""
+    """One question answered: every source's claim side by side, then its stored verdict and why, and
+    a part's fit within its whole; a view showing only some of the question's claims says so."""
     claims = " · ".join(claim_text(c, keys, originators) for cl in row["cells"].values() for c in cl)
-    if row["verdict"] is None:
-        return f"{row['subject']} — {claims} — a single source"
-    return f"{row['subject']} — {claims} — {row['verdict']}: {row['explanation']}"
+    said = [verdict_text(row)] if row["verdict"] else []
+    if row["within"]:
+        said.append(f"within its whole ({row['within']['id']}): {verdict_text(row['within'])}")
+    return f"{row['subject']} — {claims} — {'; '.join(said) or 'a single source'}{subset_text(row)}"
+
+
+def verdict_text(comparison: Record) -> str:
+    """'differs: a part against its whole: …': a stored verdict and why."""
+    return f"{comparison['verdict']}: {comparison['explanation']}"
+
+
+def subset_text(row: Record) -> str:
+    """The label of a verdict over more claims than a view shows: it is the question's, not the subset's."""
+    subset = row.get("subset")
+    if not subset:
+        return ""
+    return (
+        f" (the question's verdict, over all {subset['of']} of its claims compared; "
+        f"this view shows {subset['shown']})"
+    )
 
 
 def answer_lines(matrix: list[Record], keys: dict[str, str], originators: dict[str, str]) -> list[str]:

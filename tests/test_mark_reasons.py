@@ -1,0 +1,65 @@
+"""A mark carries its reason: which comparison, what it is about, and its subject; --strict and the
+timeline's date note count only the comparisons about what the view shows (fixtures/marks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kzcli import compare
+from kzcli.errors import ExitCode
+
+KB = ("--data-dir", str(Path(__file__).resolve().parent / "fixtures" / "marks" / "kb"))
+
+
+def _events(kz) -> dict[str, dict]:
+    """The fixture's timeline as JSON, by event id."""
+    return {e["id"]: e for e in json.loads(kz(*KB, "timeline", "-f", "json").stdout)}
+
+
+def test_a_mark_names_its_comparison_what_it_is_about_and_its_subject(kz) -> None:
+    """The strike's date is agreed; its mark is the fuel comparison's, said to be about a name."""
+    stored = {c["id"]: c for c in json.loads(kz(*KB, "disputes", "--agreements", "-f", "json").stdout)}
+    for event in _events(kz).values():
+        for mark in event["disputes"]:
+            comparison = stored[mark["id"]]
+            assert mark == {
+                "id": comparison["id"],
+                "kind": comparison["kind"],
+                "verdict": comparison["verdict"],
+                "subject": comparison["subject"],
+                "about": compare.about_of(comparison["kind"]),
+            }
+    strike = _events(kz)["strike-begins"]
+    assert [(m["id"], m["about"]) for m in strike["disputes"]] == [("which-fuel", "name")]
+    assert compare.about_of("date") == "date"
+    assert compare.about_of("figure") == "value"
+
+
+def test_tables_and_citations_say_what_a_mark_is_about(kz) -> None:
+    """The timeline's list of marks and kz cite give each comparison's subject beside its id."""
+    table = kz(*KB, "timeline", "-f", "table", env={"COLUMNS": "300"}).stdout
+    assert "✗ which-fuel (contradiction) — name: Which fuel's price rose" in table
+    assert "✗ date-troops-called (contradiction) — date: Troops called in" in table
+    cited = kz(*KB, "cite", "strike-begins").stdout
+    assert "contradiction (which-fuel, name: Which fuel's price rose): " in cited
+
+
+def test_timeline_strict_counts_only_date_contradictions_and_names_them(kz) -> None:
+    """Two events are sides of a contradiction, one about its date: --strict names that one only."""
+    answer = kz(*KB, "timeline", "--strict")
+    assert answer.code == ExitCode.DISPUTED
+    assert "1 event date shown is contradicted by another source: date-troops-called " in answer.stderr
+    assert "which-fuel" not in answer.stderr
+    only_strike = kz(*KB, "timeline", "--strict", "--to", "2020-03-02")
+    assert only_strike.code == ExitCode.OK, only_strike.stderr  # its only contradiction is about the fuel
+    table = kz(*KB, "timeline", "-f", "table", env={"COLUMNS": "300"}).stdout
+    assert "1 event date is in dispute between sources" in table
+
+
+def test_figures_strict_counts_only_value_contradictions(kz) -> None:
+    """The price figures agree in value; the fuel comparison that contradicts does not fail --strict."""
+    figures = json.loads(kz(*KB, "figures", "-f", "json").stdout)
+    assert all(compare.contradicted(f["disputes"]) for f in figures)  # each is a side of the fuel's
+    assert not any(compare.contradicted(f["disputes"], compare.ABOUT_VALUE) for f in figures)
+    assert kz(*KB, "figures", "--strict").code == ExitCode.OK
