@@ -155,6 +155,9 @@ def test_a_subset_view_shows_its_questions_stored_verdict_and_says_it_shows_fewe
     assert (
         f"(the question's verdict, over all {len(question['claims'])} of its claims compared; " in closing[0]
     )
+    assert (
+        "  G  gamma: Gamma" in table.stdout
+    )  # the verdict names G's count: G is in the legend, though not shown
     every = kz(*kb, "figures", "arrests", "-f", "table", env={"COLUMNS": "300"}).stdout
     assert "the question's verdict, over all" not in every  # the whole question shown: no subset line
 

@@ -50,8 +50,9 @@ def by_source(
     stored it (`stored`, by comparison id) over all the question's claims, however few
     of them the view shows: one question has one verdict, and no call judges a pair
     again. `within` is a part's stored comparison with its whole, `subset` says how many
-    of the question's compared claims the row shows when it shows fewer, and `part_of`
-    names the row of the whole; parts follow their whole.
+    of the question's compared claims the row shows when it shows fewer, `compared_sources`
+    are the sources of every claim those verdicts were judged over (shown or not: the
+    explanations name them), and `part_of` names the row of the whole; parts follow their whole.
     """
     slots = compare.slot_claims(figures, scopes, keys)
     matrix = []
@@ -63,7 +64,9 @@ def by_source(
             )
         whole = compare.whole_slot(claims[0], scopes)
         own = stored.get(key)
-        within = _within(key, claims[0], scopes, stored)
+        within_stored = _within_stored(key, claims[0], scopes, stored)
+        within = _verdict_of(within_stored) if within_stored else None
+        judged = [c for found in (own, within_stored) if found for c in found["claims"]]
         matrix.append(
             {
                 "row": key,
@@ -77,6 +80,7 @@ def by_source(
                 "explanation": own["explanation"] if own else None,
                 "within": within,
                 "subset": _subset(claims, own),
+                "compared_sources": sorted({c["source"] for c in judged}),
                 "disputed": any(c and c["verdict"] in compare.IN_DISPUTE for c in (own, within)),
             }
         )
@@ -97,13 +101,17 @@ def _subset(claims: list[Record], stored: Record | None) -> Record | None:
     return {"shown": shown, "of": len(compared)} if shown < len(compared) else None
 
 
-def _within(key: str, first: Record, scopes: dict[str, Record], stored: dict[str, Record]) -> Record | None:
-    """A part's stored comparison with its whole: its id, verdict and why."""
+def _within_stored(
+    key: str, first: Record, scopes: dict[str, Record], stored: dict[str, Record]
+) -> Record | None:
+    """A part's stored comparison with its whole, if the compiler made one."""
     whole_scope = scopes.get(first["scope"], {}).get("part_of")
-    found = stored.get(f"{key}-within-{whole_scope}") if whole_scope else None
-    if found is None:
-        return None
-    return {"id": found["id"], "verdict": found["verdict"], "explanation": found["explanation"]}
+    return stored.get(f"{key}-within-{whole_scope}") if whole_scope else None
+
+
+def _verdict_of(comparison: Record) -> Record:
+    """A stored comparison as a row names it: its id, verdict and why."""
+    return {k: comparison[k] for k in ("id", "verdict", "explanation")}
 
 
 def _parts_after_wholes(matrix: list[Record]) -> list[Record]:
@@ -238,16 +246,20 @@ def key_dates(events: list[Record], count: int) -> list[Record]:
     return [best[day] for day in days]
 
 
-def brief(
-    kb: dict[str, list[Record]],
-    scopes: dict[str, Record],
-    sizes: dict[str, int],
-    stored: dict[str, Record],
-) -> Record:
+def headline_rows(
+    kb: dict[str, list[Record]], scopes: dict[str, Record], stored: dict[str, Record]
+) -> list[Record]:
+    """The by-source rows of the unrest's headline figures (see by_source), for the brief."""
+    headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
+    return by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]}, stored)
+
+
+def brief(kb: dict[str, list[Record]], sizes: dict[str, int], rows: list[Record]) -> Record:
     """A newcomer's summary of the unrest: the most-cited events, key dates, key actors, headline figures.
 
-    Only records of the unrest count (era); `sizes` caps each section. The figures'
-    verdicts are their questions' stored ones (`stored`, see by_source).
+    Only records of the unrest count (era); `sizes` caps each section. `rows` are the
+    headline figures' rows (headline_rows), made once however often the sizes are tried:
+    their verdicts are their questions' stored ones.
     """
     core = [e for e in kb["events"] if e["era"] == "unrest"]
     order = {e["id"]: i for i, e in enumerate(kb["events"])}
@@ -260,8 +272,6 @@ def brief(
     actors = sorted(
         (a for a in kb["actors"] if involvement[a["id"]]), key=lambda a: (-involvement[a["id"]], a["name"])
     )[: sizes["actors"]]
-    headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
-    rows = by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]}, stored)
     # Killed, arrested, deployed, hurt, in that order; a part is shown only when its sources contradict.
     wholes = sorted(
         (r for r in rows if not r["part_of"]),

@@ -52,11 +52,11 @@ def brief(
     originators = queries.names_of(state.conn, "actor", {f["attributed_to"] for f in kb["figures"]} - {None})
     width = min(_chart_style(state.env)[1], BRIEF_WIDTH)
     scopes = queries.scopes(state.conn)
-    stored = queries.figure_comparisons(state.conn)
+    rows = research.headline_rows(kb, scopes, queries.figure_comparisons(state.conn))
     # Smaller sections until the brief fits one screen (wrapping depends on the width).
     for happened, dates, actors, figures in BRIEF_SIZES:
         sizes = {"happened": happened, "dates": dates, "actors": actors, "figures": figures}
-        summary = research.brief(kb, scopes, sizes, stored)
+        summary = research.brief(kb, sizes, rows)
         view = research_views.brief(summary, kb["sources"], originators, width)
         if len(view.text or []) <= BRIEF_LINES:
             break

@@ -147,6 +147,7 @@ MATRIX_ROW = {
     "explanation": "str?",
     "within": "within?",
     "subset": "subset?",
+    "compared_sources": "[str]",
     "disputed": "bool",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kzcli.ask.summaries import CLAIM_FIELDS, Record
+from kzcli.compare import ABOUT_DATE, marks_about
 from kzcli.show.views import (
     MARKS,
     RECORD_COLUMNS,
@@ -67,7 +68,8 @@ def by_source(
     disputed = sum(row["disputed"] for row in matrix)
     if disputed:
         notes.append(f"{disputed} of {len(matrix)} rows are in dispute; kz disputes explains each.")
-    return View(matrix, [human], flat, legend(used, {s["id"] for s in used}), notes)
+    named = {s["id"] for s in used} | {s for row in matrix for s in row["compared_sources"]}
+    return View(matrix, [human], flat, legend(sources, named), notes)
 
 
 def _row_citations(row: Record) -> list[Record]:
@@ -159,7 +161,7 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         flat_rows.append(["what_happened", item["event"], item["summary"], "; ".join(item["sources"])])
     lines += ["", "Key dates"]
     for item in summary["key_dates"]:
-        date_marks = [m for m in item["disputes"] if m["kind"] == "date"]
+        date_marks = marks_about(item["disputes"], ABOUT_DATE)
         when = event_date(item, keys) + (f" {mark_text({'disputes': date_marks})}" if date_marks else "")
         lines += _wrapped(f"{when}  {item['title']}", _keys_of(item["sources"], keys), width, "  ")
         flat_rows.append(["key_dates", item["event"], f"{when} {item['title']}", "; ".join(item["sources"])])
@@ -179,6 +181,7 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         lines += _wrapped(text, "", width, "    " if row["part_of"] else "  ")
         flat_rows.append(["figures", row["row"], text, "; ".join(row["cells"])])
     used = {s for item in flat_rows for s in item[3].split("; ") if s}
+    used |= {s for row in summary["figures"] for s in row["compared_sources"]}
     lines += ["", "Sources"]
     for key, title in legend(sources, used):
         lines += _wrapped(title, "", width, f"  {key:<{max(len(k) for k in keys.values())}}  ")

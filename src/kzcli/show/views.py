@@ -500,7 +500,9 @@ def figures(
         add_evidence(flat, cites)
     notes = answer_lines(matrix, keys, names["actor"]) + marks
     notes += left_out_note(left_out, "figure", "--background")
-    return View(rows, [human], flat, legend(sources, _used(cites)), notes)
+    # The verdicts' explanations name every source compared, shown or not: each gets its legend line.
+    used = _used(cites) | {s for row in matrix for s in row["compared_sources"]}
+    return View(rows, [human], flat, legend(sources, used), notes)
 
 
 def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
