@@ -63,3 +63,14 @@ def test_figures_strict_counts_only_value_contradictions(kz) -> None:
     assert all(compare.contradicted(f["disputes"]) for f in figures)  # each is a side of the fuel's
     assert not any(compare.contradicted(f["disputes"], compare.ABOUT_VALUE) for f in figures)
     assert kz(*KB, "figures", "--strict").code == ExitCode.OK
+
+
+def test_kz_schema_documents_the_new_fields_of_marks_and_rows(kz) -> None:
+    """Each field note names a field its shape declares, and kz schema --output prints it beside the field."""
+    from kzcli.show import shapes
+
+    printed = kz("schema", "--output").stdout
+    for (shape, field), note in shapes.FIELD_NOTES.items():
+        assert field in shapes.SHAPES[shape], (shape, field)
+        assert f"  {field}: {shapes.SHAPES[shape][field]}  ({note})" in printed
+    assert {("mark", "about"), ("mark", "subject"), ("matrix_row", "within")} <= set(shapes.FIELD_NOTES)

@@ -321,6 +321,23 @@ def _record_problems(value: Any, shape: dict[str, str], where: str) -> list[str]
     ]
 
 
+# What a field means, where its name and type do not say it: printed beside the field.
+FIELD_NOTES: dict[tuple[str, str], str] = {
+    ("mark", "id"): "the comparison the record is a side of (kz disputes lists it)",
+    ("mark", "subject"): "the comparison's question, in words",
+    ("mark", "about"): "what the comparison judges: date, value, or its kind (name, occurrence, "
+    "attribution, wording, slip); --strict counts only the marks about what the view shows",
+    ("matrix_row", "verdict"): "the question's stored verdict, over all its claims, whatever the view shows",
+    ("matrix_row", "within"): "a part's stored comparison with its whole, null when there is none",
+    (
+        "matrix_row",
+        "subset",
+    ): "when the view shows fewer of the question's compared claims: how many of how many",
+    ("matrix_row", "compared_sources"): "the sources of every claim the verdicts were judged over",
+    ("chart_bar", "row"): "the question (its comparison's id) the bar belongs to",
+}
+
+
 def describe() -> str:
     """The shapes as text, for `kz schema --output`."""
     lines = [line.strip() for line in (__doc__ or "").splitlines()[2:]]
@@ -330,5 +347,8 @@ def describe() -> str:
         for cmd, (shape, many) in COMMANDS.items()
     ]
     for name, shape in SHAPES.items():
-        lines += ["", f"{name}:"] + [f"  {field}: {kind}" for field, kind in shape.items()]
+        lines += ["", f"{name}:"] + [
+            f"  {field}: {kind}" + (f"  ({FIELD_NOTES[name, field]})" if (name, field) in FIELD_NOTES else "")
+            for field, kind in shape.items()
+        ]
     return "\n".join(lines)
