@@ -74,3 +74,11 @@ def test_kz_schema_documents_the_new_fields_of_marks_and_rows(kz) -> None:
         assert field in shapes.SHAPES[shape], (shape, field)
         assert f"  {field}: {shapes.SHAPES[shape][field]}  ({note})" in printed
     assert {("mark", "about"), ("mark", "subject"), ("matrix_row", "within")} <= set(shapes.FIELD_NOTES)
+
+
+def test_statement_marks_say_what_their_comparison_is_about(kz) -> None:
+    """kz statements and the actor's profile name the slip that marks a statement, with its subject."""
+    said = "! slip-alpha-minister (slip) — Alpha prints the minister's words with a doubled word."
+    for argv in (["statements"], ["actor", "minister"]):
+        table = kz(*KB, *argv, "-f", "table", env={"COLUMNS": "300"}).stdout
+        assert said in table, argv

@@ -212,10 +212,10 @@ def statements(docs: list[Record], sources: list[Record], evidence: bool = False
         Column("dispute", None, lambda d: "; ".join(m["id"] for m in d.get("disputes", []))),
     ]
     human = human_table(columns, docs)
-    add_mark_column(human, docs)
+    notes = add_mark_column(human, docs)
     flat = machine_table(columns, docs)
     if evidence:
         add_evidence(human, [d["citations"] for d in docs], keys)
         add_evidence(flat, [d["citations"] for d in docs])
     cited = {c["source"] for d in docs for c in d["citations"]}
-    return View(docs, [human], flat, legend(sources, cited))
+    return View(docs, [human], flat, legend(sources, cited), notes)

@@ -189,13 +189,24 @@ def mark_text(doc: Record) -> str:
     return f"{MARKS[marked[0]['verdict']]} {marked[0]['id']}{more}"
 
 
-def add_mark_column(table: Table, docs: list[Record]) -> None:
-    """A Dispute column naming each row's worst comparison, when any row is marked (statements)."""
-    if any(doc.get("disputes") for doc in docs):
-        table.columns.append("Dispute")
-        table.unbroken |= {"Dispute"}
-        for row, doc in zip(table.rows, docs, strict=True):
-            row.append(mark_text(doc))
+def add_mark_column(table: Table, docs: list[Record]) -> list[str]:
+    """A Dispute column naming each row's worst comparison, when any row is marked (statements);
+    the line to print below that says what each comparison named is about."""
+    if not any(doc.get("disputes") for doc in docs):
+        return []
+    table.columns.append("Dispute")
+    table.unbroken |= {"Dispute"}
+    for row, doc in zip(table.rows, docs, strict=True):
+        row.append(mark_text(doc))
+    return mark_list(docs)
+
+
+def mark_list(docs: list[Record]) -> list[str]:
+    """The line naming every comparison the docs' marks name, each with what it is about."""
+    named = {m["id"]: m for doc in docs for m in doc.get("disputes", [])}
+    if not named:
+        return []
+    return ["Disputes (kz disputes explains each): " + "  ".join(_named_mark(m) for m in named.values())]
 
 
 def _mark_columns(doc: Record) -> list[str]:
@@ -407,6 +418,7 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
         own = [doc["citations"], *[r["citations"] for r in doc.get("roles", [])]]
         flat_rows += [["evidence", _evidence(c, " | ")] for c in own + [s["citations"] for s in statements]]
     notes = [n for n in events.notes if "background" not in n]
+    notes += mark_list(statements)
     flat = Table(["field", "value"], flat_rows)
     return View(doc, tables, flat, legend(sources, set(doc["sources"])), notes, fields=record_table(doc))
 
