@@ -63,6 +63,8 @@ def test_figures_strict_counts_only_value_contradictions(kz) -> None:
     assert all(compare.contradicted(f["disputes"]) for f in figures)  # each is a side of the fuel's
     assert not any(compare.contradicted(f["disputes"], compare.ABOUT_VALUE) for f in figures)
     assert kz(*KB, "figures", "--strict").code == ExitCode.OK
+    summary = json.loads(kz(*KB, "figures", "--summary", "-f", "json").stdout)
+    assert [(m["metric"], m["in_dispute"]) for m in summary] == [("price_change", 0)]
 
 
 def test_kz_schema_documents_the_new_fields_of_marks_and_rows(kz) -> None:

@@ -14,7 +14,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from kzcli.compare import mark_of
+from kzcli.compare import ABOUT_VALUE, in_dispute, mark_of, marks_about
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import clean_text, name_key
 from kzcli.wording import dated, event_date, figure_value
@@ -180,7 +180,8 @@ def scopes(conn: sqlite3.Connection) -> dict[str, Record]:
 
 
 def metric_summary(conn: sqlite3.Connection, eras: tuple[str, ...]) -> list[Record]:
-    """One row per metric: how many figures, the range reported, how many sources, how many in dispute."""
+    """One row per metric: how many figures, the range reported, how many sources, how many whose value
+    is in dispute."""
     by_metric: dict[str, list[Record]] = defaultdict(list)
     for doc in _docs(conn, "SELECT doc FROM figures ORDER BY ord"):
         if doc["era"] in eras:
@@ -199,7 +200,8 @@ def metric_summary(conn: sqlite3.Connection, eras: tuple[str, ...]) -> list[Reco
                 "high_shown": figure_value(high["value"], high["qualifier"], high["unit"]),
                 "sources": sorted({s for f in members for s in _sources_of(f)}),
                 "scopes": sorted({f["scope"] for f in members}),
-                "in_dispute": sum(f["disputed"] for f in members),
+                # The figures whose values are in dispute: a question about something else (which fuel) aside.
+                "in_dispute": sum(in_dispute(marks_about(f["disputes"], ABOUT_VALUE)) for f in members),
             }
         )
     return summary

@@ -335,6 +335,7 @@ FIELD_NOTES: dict[tuple[str, str], str] = {
     ): "when the view shows fewer of the question's compared claims: how many of how many",
     ("matrix_row", "compared_sources"): "the sources of every claim the verdicts were judged over",
     ("chart_bar", "row"): "the question (its comparison's id) the bar belongs to",
+    ("metric_summary", "in_dispute"): "how many of the figures have a value in dispute",
 }
 
 
