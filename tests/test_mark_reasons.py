@@ -43,6 +43,9 @@ def test_tables_and_citations_say_what_a_mark_is_about(kz) -> None:
     assert "✗ date-troops-called (contradiction) — date: Troops called in" in table
     cited = kz(*KB, "cite", "strike-begins").stdout
     assert "contradiction (which-fuel, name: Which fuel's price rose): " in cited
+    # The strike's citations are its agreed dates: not "every side" of the fuel question.
+    assert "in dispute" not in cited.splitlines()[0]
+    assert "(in dispute: every side is cited)" in kz(*KB, "cite", "troops-called").stdout.splitlines()[0]
 
 
 def test_timeline_strict_counts_only_date_contradictions_and_names_them(kz) -> None:

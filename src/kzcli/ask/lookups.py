@@ -391,7 +391,11 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
         raise NoMatch(f"no source, event, figure or statement has the id {rid!r}")
     cited = source_docs(conn, {item["source"] for item in items})
     marks = [mark_of(d) | {"explanation": d["explanation"]} for d in dispute]
-    return {**fact, "disputed": bool(dispute), "disputes": marks}, items, cited
+    # Every side is cited for the comparisons about what is cited (an event's date, a figure's
+    # value); one about something else (which fuel) is named below the citations with its subject.
+    cited_about = {"event": "date", "figure": "value"}.get(fact["type"])
+    sides_cited = any(m["about"] == cited_about for m in marks)
+    return {**fact, "disputed": sides_cited, "disputes": marks}, items, cited
 
 
 def disputes(conn: sqlite3.Connection, verdicts: tuple[str, ...]) -> list[Record]:
