@@ -87,3 +87,19 @@ def test_statement_marks_say_what_their_comparison_is_about(kz) -> None:
     for argv in (["statements"], ["actor", "minister"]):
         table = kz(*KB, *argv, "-f", "table", env={"COLUMNS": "300"}).stdout
         assert said in table, argv
+
+
+def test_csv_says_what_each_dispute_is_about_in_the_order_of_the_ids(kz) -> None:
+    """The dispute_about column pairs with the dispute column: the strike's is a name, the troops' a date."""
+    import csv
+    import io
+
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(kz(*KB, "timeline", "-f", "csv").stdout))}
+    assert (rows["strike-begins"]["dispute"], rows["strike-begins"]["dispute_about"]) == (
+        "which-fuel",
+        "name",
+    )
+    assert (rows["troops-called"]["dispute"], rows["troops-called"]["dispute_about"]) == (
+        "date-troops-called",
+        "date",
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from kzcli.compare import date_in_dispute, mark_reason
+from kzcli.compare import about_of, date_in_dispute, mark_reason
 from kzcli.errors import BadUsage
 from kzcli.wording import dated, event_date, figure_value
 
@@ -216,7 +216,8 @@ def _mark_columns(doc: Record) -> list[str]:
 
 
 def mark_columns() -> list[Column]:
-    """A record's dispute ids and worst verdict, as TSV/CSV columns (a list and a word or null in JSON)."""
+    """A record's dispute ids, worst verdict and what each is about, as TSV/CSV columns (lists and a word
+    or null in JSON)."""
     return [
         Column(
             "dispute", None, lambda r: _mark_columns(r)[0], value=lambda r: [m["id"] for m in r["disputes"]]
@@ -227,7 +228,18 @@ def mark_columns() -> list[Column]:
             lambda r: _mark_columns(r)[1],
             value=lambda r: r["disputes"][0]["verdict"] if r["disputes"] else None,
         ),
+        # What each comparison in `dispute` judges, in its order: a date, a value, a name, ...
+        Column(
+            "dispute_about",
+            None,
+            lambda r: _join([_about(m) for m in r["disputes"]]),
+            value=lambda r: [_about(m) for m in r["disputes"]],
+        ),
     ]
+
+
+def _about(mark: Record) -> str:
+    return str(mark.get("about") or about_of(mark["kind"]))
 
 
 def _named_mark(mark: Record) -> str:
