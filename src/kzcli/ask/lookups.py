@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kzcli.compare import ABOUT_VALUE, in_dispute, mark_of, marks_about
@@ -159,9 +160,39 @@ def metrics(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT DISTINCT metric FROM figures ORDER BY metric")]
 
 
-def figure_comparisons(conn: sqlite3.Connection) -> dict[str, Record]:
-    """The compiler's comparisons of figures, by question (metric, scope and place)."""
-    return {doc["id"]: doc for doc in _docs(conn, "SELECT doc FROM disputes WHERE kind = 'figure'")}
+class StoredComparisons(Mapping[str, Record]):
+    """The compiler's comparisons of figures by id, each read from the index when first asked for.
+
+    A view asks only for the questions it shows: at a few thousand claims a question, reading
+    every stored comparison would cost more than the answer.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._read: dict[str, Record | None] = {}
+
+    def __getitem__(self, comparison_id: str) -> Record:
+        if comparison_id not in self._read:
+            found = _docs(
+                self._conn, "SELECT doc FROM disputes WHERE id = ? AND kind = 'figure'", (comparison_id,)
+            )
+            self._read[comparison_id] = found[0] if found else None
+        doc = self._read[comparison_id]
+        if doc is None:
+            raise KeyError(comparison_id)
+        return doc
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self._conn.execute("SELECT id FROM disputes WHERE kind = 'figure' ORDER BY ord")
+        return (row[0] for row in rows)
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM disputes WHERE kind = 'figure'").fetchone()[0])
+
+
+def figure_comparisons(conn: sqlite3.Connection) -> StoredComparisons:
+    """The compiler's comparisons of figures, by question (metric, scope and place), read as asked for."""
+    return StoredComparisons(conn)
 
 
 def figures(conn: sqlite3.Connection, metrics: list[str]) -> list[Record]:

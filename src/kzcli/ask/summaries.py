@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from kzcli import compare
@@ -41,7 +42,7 @@ def by_source(
     figures: list[Record],
     scopes: dict[str, Record],
     keys: dict[str, str] | None,
-    stored: dict[str, Record],
+    stored: Mapping[str, Record],
 ) -> list[Record]:
     """One row per question (metric, scope, place), each source's claims side by side.
 
@@ -102,7 +103,7 @@ def _subset(claims: list[Record], stored: Record | None) -> Record | None:
 
 
 def _within_stored(
-    key: str, first: Record, scopes: dict[str, Record], stored: dict[str, Record]
+    key: str, first: Record, scopes: dict[str, Record], stored: Mapping[str, Record]
 ) -> Record | None:
     """A part's stored comparison with its whole, if the compiler made one."""
     whole_scope = scopes.get(first["scope"], {}).get("part_of")
@@ -247,7 +248,7 @@ def key_dates(events: list[Record], count: int) -> list[Record]:
 
 
 def headline_rows(
-    kb: dict[str, list[Record]], scopes: dict[str, Record], stored: dict[str, Record]
+    kb: dict[str, list[Record]], scopes: dict[str, Record], stored: Mapping[str, Record]
 ) -> list[Record]:
     """The by-source rows of the unrest's headline figures (see by_source), for the brief."""
     headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
