@@ -275,8 +275,8 @@ def test_the_by_source_rows_read_the_stored_verdicts_without_changing_a_word(whi
         assert (row["verdict"], row["explanation"]) == (
             (own["verdict"], own["explanation"]) if own else (None, None)
         )
-        if row["within"] is not None:
-            assert row["within"]["verdict"] == stored[row["within"]["id"]]["verdict"]
+        for within in row["within"]:
+            assert within["verdict"] == stored[within["id"]]["verdict"]
         assert row["subset"] is None  # every figure is shown, so every row shows all its question's claims
     assert {row["row"] for row in rows if row["verdict"]} == {k for k in stored if "-within-" not in k}
 

@@ -185,3 +185,28 @@ def test_no_view_judges_a_question_again(kz, monkeypatch, view: list[str]) -> No
     after = kz(*kb, *view, "-f", "json")
     assert after.code == 0, after.stderr
     assert after.stdout == before.stdout
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [None, SUBSET_KB, SUBSET_KB.parents[1] / "nested-wholes" / "kb"],
+    ids=["bundled", "subset", "nested"],
+)
+def test_every_part_whole_comparison_is_shown_on_its_parts_row(kz, folder: Path | None) -> None:
+    """A part's comparison with each whole it is part of, two levels up too, is on the part's row."""
+    kb = ("--data-dir", str(folder)) if folder else ()
+    stored = _stored(kz, *kb)
+    rows = []
+    for metric in {c["claims"][0]["metric"] for c in stored.values() if c["kind"] == "figure"}:
+        answer = kz(*kb, "figures", metric, "--by-source", "--background", "-f", "json")
+        rows += json.loads(answer.stdout)
+    shown = {w["id"]: row["row"] for row in rows for w in row["within"]}
+    for cid, comparison in stored.items():
+        if "-within-" in cid:
+            assert shown.get(cid) == cid.split("-within-")[0], cid
+    nested = [row for row in rows if row["row"] == "deaths-police"]
+    assert (
+        folder is None
+        or folder == SUBSET_KB
+        or [w["id"] for w in nested[0]["within"]] == ["deaths-police-within-total"]
+    )

@@ -915,6 +915,11 @@ def mark_of(comparison: Record) -> Record:
     }
 
 
+def within_ids(question: str, scope: str, scopes: dict[str, Record]) -> list[str]:
+    """The ids a question's part-whole comparisons take, one per whole its scope is part of, nearest first."""
+    return [f"{question}-within-{whole}" for whole in _wholes(scope, scopes)]
+
+
 def mark_reason(mark: Record) -> str:
     """What a mark is about, in words: 'date: Tokayev asks the CSTO for troops', 'name: …'.
 

@@ -50,7 +50,7 @@ def by_source(
     parts included (marked `derived`). Its verdict is its question's, as the compiler
     stored it (`stored`, by comparison id) over all the question's claims, however few
     of them the view shows: one question has one verdict, and no call judges a pair
-    again. `within` is a part's stored comparison with its whole, `subset` says how many
+    again. `within` lists a part's stored comparisons with its wholes, nearest first, `subset` says how many
     of the question's compared claims the row shows when it shows fewer, `compared_sources`
     are the sources of every claim those verdicts were judged over (shown or not: the
     explanations name them), and `part_of` names the row of the whole; parts follow their whole.
@@ -65,9 +65,10 @@ def by_source(
             )
         whole = compare.whole_slot(claims[0], scopes)
         own = stored.get(key)
-        within_stored = _within_stored(key, claims[0], scopes, stored)
-        within = _verdict_of(within_stored) if within_stored else None
-        judged = [c for found in (own, within_stored) if found for c in found["claims"]]
+        wholes = [
+            found for cid in compare.within_ids(key, claims[0]["scope"], scopes) if (found := stored.get(cid))
+        ]
+        judged = [c for found in [own, *wholes] if found for c in found["claims"]]
         matrix.append(
             {
                 "row": key,
@@ -79,10 +80,10 @@ def by_source(
                 "cells": dict(cells),
                 "verdict": own["verdict"] if own else None,
                 "explanation": own["explanation"] if own else None,
-                "within": within,
+                "within": [_verdict_of(found) for found in wholes],
                 "subset": _subset(claims, own),
                 "compared_sources": sorted({c["source"] for c in judged}),
-                "disputed": any(c and c["verdict"] in compare.IN_DISPUTE for c in (own, within)),
+                "disputed": any(c and c["verdict"] in compare.IN_DISPUTE for c in [own, *wholes]),
             }
         )
     return _parts_after_wholes(matrix)
@@ -100,14 +101,6 @@ def _subset(claims: list[Record], stored: Record | None) -> Record | None:
     compared = {_claim_key(c) for c in stored["claims"]}
     shown = sum(_claim_key(c) in compared for c in claims)
     return {"shown": shown, "of": len(compared)} if shown < len(compared) else None
-
-
-def _within_stored(
-    key: str, first: Record, scopes: dict[str, Record], stored: Mapping[str, Record]
-) -> Record | None:
-    """A part's stored comparison with its whole, if the compiler made one."""
-    whole_scope = scopes.get(first["scope"], {}).get("part_of")
-    return stored.get(f"{key}-within-{whole_scope}") if whole_scope else None
 
 
 def _verdict_of(comparison: Record) -> Record:
@@ -304,7 +297,7 @@ def brief(kb: dict[str, list[Record]], sizes: dict[str, int], rows: list[Record]
 
 def _contradicted(row: Record) -> bool:
     """Whether a row's question, or its part's fit within its whole, is a contradiction."""
-    return "contradiction" in (row["verdict"], (row["within"] or {}).get("verdict"))
+    return "contradiction" in (row["verdict"], *(w["verdict"] for w in row["within"]))
 
 
 def _brief_event(event: Record) -> Record:

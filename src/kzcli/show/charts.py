@@ -102,8 +102,7 @@ def figure_lines(
 def _flag(row: Record) -> str:
     """A disputed row's stored verdict, and its part's within its whole when that is what is in dispute."""
     said = [row["verdict"]] if row["verdict"] else []
-    if row["within"] and row["within"]["verdict"] != "agrees":
-        said.append(f"{row['within']['verdict']} within its whole")
+    said += [f"{w['verdict']} within its whole" for w in row["within"] if w["verdict"] != "agrees"]
     return "; ".join(said)
 
 

@@ -145,7 +145,7 @@ MATRIX_ROW = {
     "cells": "{[matrix_claim]}",
     "verdict": "str?",
     "explanation": "str?",
-    "within": "within?",
+    "within": "[within]",
     "subset": "subset?",
     "compared_sources": "[str]",
     "disputed": "bool",
@@ -234,7 +234,7 @@ SHAPES |= {
     "brief_actor": {"actor": "str", "name": "str", "events": "int", "role": "role?", "sources": "[str]"},
     "chart_bar": {"row": "str", "subject": "str", "source": "str", "key": "str"}
     | {k: v for k, v in MATRIX_CLAIM.items() if k != "source"}
-    | {"verdict": "str?", "within": "within?", "disputed": "bool"},
+    | {"verdict": "str?", "within": "[within]", "disputed": "bool"},
     "within": {"id": "str", "verdict": "str", "explanation": "str"},
     "subset": {"shown": "int", "of": "int"},
     "chart_day": {
@@ -328,7 +328,7 @@ FIELD_NOTES: dict[tuple[str, str], str] = {
     ("mark", "about"): "what the comparison judges: date, value, or its kind (name, occurrence, "
     "attribution, wording, slip); --strict counts only the marks about what the view shows",
     ("matrix_row", "verdict"): "the question's stored verdict, over all its claims, whatever the view shows",
-    ("matrix_row", "within"): "a part's stored comparison with its whole, null when there is none",
+    ("matrix_row", "within"): "a part's stored comparisons with its wholes, the nearest first",
     (
         "matrix_row",
         "subset",

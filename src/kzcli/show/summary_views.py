@@ -95,8 +95,8 @@ def _matrix_columns() -> list[Column]:
     verdicts = [
         Column("verdict", None, lambda c: cell_text(c["row"]["verdict"])),
         Column("explanation", None, lambda c: cell_text(c["row"]["explanation"])),
-        Column("within", None, lambda c: cell_text((c["row"]["within"] or {}).get("id"))),
-        Column("within_verdict", None, lambda c: cell_text((c["row"]["within"] or {}).get("verdict"))),
+        Column("within", None, lambda c: cell_text([w["id"] for w in c["row"]["within"]])),
+        Column("within_verdict", None, lambda c: cell_text([w["verdict"] for w in c["row"]["within"]])),
         Column("disputed", None, lambda c: cell_text(c["row"]["disputed"])),
     ]
     return row_fields + claim_fields + verdicts
@@ -123,8 +123,7 @@ def _verdict(row: Record) -> str:
     said = (
         "single source" if row["verdict"] is None else f"{MARKS.get(row['verdict'], '=')} {verdict_text(row)}"
     )
-    if row["within"]:
-        within = row["within"]
+    for within in row["within"]:
         said += f"; within its whole: {MARKS.get(within['verdict'], '=')} {verdict_text(within)}"
     return said + subset_text(row)
 

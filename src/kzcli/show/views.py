@@ -546,8 +546,7 @@ def answer_line(row: Record, keys: dict[str, str], originators: dict[str, str]) 
     a part's fit within its whole; a view showing only some of the question's claims says so."""
     claims = " · ".join(claim_text(c, keys, originators) for cl in row["cells"].values() for c in cl)
     said = [verdict_text(row)] if row["verdict"] else []
-    if row["within"]:
-        said.append(f"within its whole ({row['within']['id']}): {verdict_text(row['within'])}")
+    said += [f"within its whole ({within['id']}): {verdict_text(within)}" for within in row["within"]]
     return f"{row['subject']} — {claims} — {'; '.join(said) or 'a single source'}{subset_text(row)}"
 
 
