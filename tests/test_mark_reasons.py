@@ -4,6 +4,7 @@ timeline's date note count only the comparisons about what the view shows (fixtu
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from kzcli import compare
@@ -103,3 +104,17 @@ def test_csv_says_what_each_dispute_is_about_in_the_order_of_the_ids(kz) -> None
         "date-troops-called",
         "date",
     )
+
+
+def test_disputes_strict_fails_on_a_listed_contradiction_only(kz, tmp_path: Path) -> None:
+    """kz disputes --strict (its --help example) exits 5 naming the contradictions, 0 when there is none."""
+    answer = kz(*KB, "disputes", "--strict")
+    assert answer.code == ExitCode.DISPUTED
+    assert "2 comparisons listed are a contradiction: date-troops-called, which-fuel" in answer.stderr
+    fits = tmp_path / "kb"
+    shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "rules" / "nested-wholes" / "kb", fits)
+    figures = fits / "figures.yaml"
+    figures.write_text(
+        figures.read_text(encoding="utf-8").replace("value: 20,", "value: 40,"), encoding="utf-8"
+    )
+    assert kz("--data-dir", str(fits), "disputes", "--strict").code == ExitCode.OK
