@@ -207,3 +207,30 @@ def test_every_part_whole_comparison_is_shown_on_its_parts_row(kz, folder: Path 
     if folder is not None and folder.parent.name == "nested-wholes":
         police = next(row for row in rows if row["row"] == "deaths-police")
         assert [w["id"] for w in police["within"]] == ["deaths-police-within-total"]
+
+
+def test_the_brief_shows_a_few_claims_of_a_crowded_question_and_how_many_more(kz, tmp_path: Path) -> None:
+    """Forty generated death counts on one question: the brief's headline line shows the first few and
+    counts the rest, and keeps the question's stored verdict."""
+    import sys
+
+    from conftest import REPO
+    from kzcli.show.summary_views import BRIEF_CLAIMS
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth import one_question  # bench/ is not a package: imported by path
+
+    one_question(40, tmp_path / "layer")
+    layer = ("--with", str(tmp_path / "layer"))
+    rows = json.loads(kz(*layer, "figures", "--casualties", "--by-source", "-f", "json").stdout)
+    total = next(r for r in rows if r["row"] == "deaths-total")
+    claims = [c for cl in total["cells"].values() for c in cl]
+    assert len(claims) > BRIEF_CLAIMS
+    metrics = " ".join(dict.fromkeys(c["metric"] for c in claims))
+    text = " ".join(kz(*layer, "brief", env={"COLUMNS": "300"}).stdout.split())
+    line = text[text.index("deaths (all) — ") :]
+    more = f" · and {len(claims) - BRIEF_CLAIMS:,} more (kz figures {metrics} --by-source) — "
+    assert f"{more}{total['verdict']}: " in line
+    named = json.loads(kz(*layer, "figures", *metrics.split(), "--by-source", "-f", "json").stdout)
+    listed = [c for r in named if r["row"] == "deaths-total" for cl in r["cells"].values() for c in cl]
+    assert len(listed) == len(claims)  # the command the brief names lists every claim of the question

@@ -147,6 +147,10 @@ def _wrapped(text: str, tail: str, width: int, indent: str) -> list[str]:
     return wrap_words(text, width, indent, " " * (len(indent) + 2), tail)
 
 
+# The claims a headline figure of the brief shows: the brief is one screen, a question may have thousands.
+BRIEF_CLAIMS = 8
+
+
 def brief(summary: Record, sources: list[Record], originators: dict[str, str], width: int) -> View:
     """One screen: what happened, key dates, key actors, headline figures; every line cited."""
     keys = source_keys(sources)
@@ -176,7 +180,7 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         flat_rows.append(["key_actors", item["actor"], text, "; ".join(backing)])
     lines += ["", "Headline figures, each source's number (see kz figures --by-source)"]
     for row in summary["figures"]:
-        text = answer_line(row, keys, originators)
+        text = answer_line(row, keys, originators, BRIEF_CLAIMS)
         lines += _wrapped(text, "", width, "    " if row["part_of"] else "  ")
         flat_rows.append(["figures", row["row"], text, "; ".join(row["cells"])])
     used = {s for item in flat_rows for s in item[3].split("; ") if s}

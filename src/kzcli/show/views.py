@@ -541,10 +541,17 @@ def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str])
     return f"{text} ({who}{', ' + when if when else ''})"
 
 
-def answer_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
-    """One question answered: every source's claim side by side, then its stored verdict and why, and
-    a part's fit within its whole; a view showing only some of the question's claims says so."""
-    claims = " · ".join(claim_text(c, keys, originators) for cl in row["cells"].values() for c in cl)
+def answer_line(
+    row: Record, keys: dict[str, str], originators: dict[str, str], most: int | None = None
+) -> str:
+    """One question answered: every source's claim side by side (the first `most` of them, and how many
+    more), then its stored verdict and why, and a part's fit within its whole; a view showing only
+    some of the question's claims says so."""
+    every = [c for cl in row["cells"].values() for c in cl]
+    claims = " · ".join(claim_text(c, keys, originators) for c in every[:most])
+    if most is not None and len(every) > most:
+        metrics = " ".join(dict.fromkeys(c["metric"] for c in every))
+        claims += f" · and {len(every) - most:,} more (kz figures {metrics} --by-source)"
     said = [verdict_text(row)] if row["verdict"] else []
     said += [f"within its whole ({within['id']}): {verdict_text(within)}" for within in row["within"]]
     return f"{row['subject']} — {claims} — {'; '.join(said) or 'a single source'}{subset_text(row)}"
