@@ -341,7 +341,8 @@ def figures(
 
     Every figure of the January 2022 unrest by default (--summary: one row per metric);
     --background adds earlier and later ones.
-    Each question closes with one line: every source's answer, a derived sum, the verdict and why.
+    Each question closes with one line: every source's answer, a derived sum, the verdict and why
+    (the question's, over all its claims, even when a filter shows fewer).
     """
     eras = EVERY_ERA if background else UNREST_ONLY
     flags = {"deaths": deaths, "injured": injured, "arrests": arrests, "troops": troops}
