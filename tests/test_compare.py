@@ -75,7 +75,11 @@ def test_a_part_larger_than_its_whole_is_a_contradiction(kz) -> None:
     within = _comparisons(kz)["injured-police-within-total"]
     assert within["verdict"] == "contradiction"
     assert "the part is larger than the whole" in within["explanation"]
-    assert "part: injured (police) — 30 (G) — contradiction" in _answers(kz, "injured")
+    answers = _answers(kz, "injured")
+    assert (
+        "part: injured (police) — 30 (G) — within its whole (injured-police-within-total): contradiction"
+        in answers
+    )
 
 
 def test_one_value_worded_two_ways_agrees_and_is_listed_only_on_request(kz) -> None:
@@ -211,7 +215,9 @@ def test_every_format_carries_the_dispute_mark_and_id(kz) -> None:
     """A fact in dispute says so in JSON, CSV and the table, with the comparison's id."""
     troops = _figures(kz, "troops")["troops-alpha"]
     assert troops["disputed"] is True
-    assert {"id": "troops-unit-a", "kind": "figure", "verdict": "contradiction"} in troops["disputes"]
+    mark = {"id": "troops-unit-a", "kind": "figure", "verdict": "contradiction"}
+    mark |= {"subject": "troops (unit A)", "about": "value"}
+    assert mark in troops["disputes"]
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(kz(*KB, "figures", "troops", "-f", "csv").stdout))}
     assert (rows["troops-alpha"]["dispute"], rows["troops-alpha"]["verdict"]) == (
         "troops-unit-a",
@@ -221,7 +227,9 @@ def test_every_format_carries_the_dispute_mark_and_id(kz) -> None:
     assert "✗ 1" in table
     assert "[1] ✗ troops-unit-a (contradiction)" in table
     agreeing = _figures(kz, "price_change")["price-alpha"]
-    assert agreeing["disputes"] == [{"id": "which-fuel", "kind": "name", "verdict": "differs"}]
+    assert [{k: m[k] for k in ("id", "kind", "verdict", "about")} for m in agreeing["disputes"]] == [
+        {"id": "which-fuel", "kind": "name", "verdict": "differs", "about": "name"}
+    ]
 
 
 def test_strict_refuses_contradictions_only(kz) -> None:
@@ -244,7 +252,7 @@ def _by_source_inputs(folder: Path = COMPARE_KB) -> tuple[list[dict], dict, dict
 
 @pytest.mark.parametrize("which", ["compare", "bundled"])
 def test_the_by_source_rows_read_the_stored_verdicts_without_changing_a_word(which: str) -> None:
-    """Rows take the compiler's verdicts where the claims match: the matrix is the one judged afresh."""
+    """Each row shows its question's stored comparison word for word, and its part's within its whole."""
     from kzcli.ask import summaries
     from kzcli.kb.files import bundled_data_dir
 
@@ -252,7 +260,16 @@ def test_the_by_source_rows_read_the_stored_verdicts_without_changing_a_word(whi
         COMPARE_KB if which == "compare" else bundled_data_dir()
     )
     assert stored
-    assert summaries.by_source(figures, scopes, keys, stored) == summaries.by_source(figures, scopes, keys)
+    rows = summaries.by_source(figures, scopes, keys, stored)
+    for row in rows:
+        own = stored.get(row["row"])
+        assert (row["verdict"], row["explanation"]) == (
+            (own["verdict"], own["explanation"]) if own else (None, None)
+        )
+        for within in row["within"]:
+            assert within["verdict"] == stored[within["id"]]["verdict"]
+        assert row["subset"] is None  # every figure is shown, so every row shows all its question's claims
+    assert {row["row"] for row in rows if row["verdict"]} == {k for k in stored if "-within-" not in k}
 
 
 def test_a_stored_verdict_serves_its_question_whatever_claims_a_view_shows() -> None:
@@ -266,5 +283,6 @@ def test_a_stored_verdict_serves_its_question_whatever_claims_a_view_shows() -> 
     question = next(row["row"] for row in rows if row["explanation"] == "from the index")
     one_less = [f for f in figures if f["id"] != stored[question]["records"][0]]
     again = {row["row"]: row for row in summaries.by_source(one_less, scopes, keys, marked)}
-    if len({c["source"] for cell in again[question]["cells"].values() for c in cell}) > 1:
+    if question in again:  # the question still has a claim shown: it keeps its verdict, said to be over more
         assert again[question]["explanation"] == "from the index"
+        assert again[question]["subset"]["shown"] < again[question]["subset"]["of"]

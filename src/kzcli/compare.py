@@ -1219,21 +1219,71 @@ def every_comparison(records: dict[str, list[Record]]) -> list[Record]:
     return dates + figures + words + slips
 
 
+# What a comparison's verdict is about, by its kind: a view counts only the marks about what it
+# shows (the timeline's dates, the figures' values). A kind not named here is about itself
+# (a name, whether something happened); a slip is about its own text.
+_ABOUT_KIND = {"date": "date", "figure": "value"}
+ABOUT_DATE, ABOUT_VALUE = "date", "value"
+
+
+def about_of(kind: str) -> str:
+    """What a comparison of this kind judges: 'date', 'value', or the kind itself ('name', 'slip')."""
+    return _ABOUT_KIND.get(kind, kind)
+
+
+def mark_of(comparison: Record) -> Record:
+    """How a record names a comparison it is a side of: which one, its verdict, and what it is about."""
+    return {
+        "id": comparison["id"],
+        "kind": comparison["kind"],
+        "verdict": comparison["verdict"],
+        "subject": comparison["subject"],
+        "about": about_of(comparison["kind"]),
+    }
+
+
+def within_ids(question: str, scope: str, scopes: dict[str, Record]) -> list[str]:
+    """The ids a question's part-whole comparisons take, one per whole its scope is part of, nearest first."""
+    return [f"{question}-within-{whole}" for whole in _wholes(scope, scopes)]
+
+
+def mark_reason(mark: Record) -> str:
+    """What a mark is about, in words: 'date: Tokayev asks the CSTO for troops', 'name: …'.
+
+    A record can be a side of a comparison about something else than itself (an event named by
+    the question which fuel's price rose): the reason says so wherever the mark is shown.
+    """
+    about = mark.get("about") or about_of(mark["kind"])
+    if about == "slip" and mark.get("subject"):
+        return str(mark["subject"])  # a slip is about its own text: its subject says which slip
+    return f"{about}: {mark['subject']}" if mark.get("subject") else about
+
+
 def marks(comparisons: list[Record]) -> dict[str, list[Record]]:
     """Per record id, the comparisons that put it in dispute (or record a slip), worst first."""
     found: dict[str, list[Record]] = defaultdict(list)
     for comparison in comparisons:
         if comparison["verdict"] == "agrees":
             continue
+        mark = mark_of(comparison)
         for record_id in comparison["records"]:
-            mark = {"id": comparison["id"], "kind": comparison["kind"], "verdict": comparison["verdict"]}
-            found[record_id].append(mark)
+            found[record_id].append(dict(mark))
     return {rid: worst_first(m) for rid, m in found.items()}
 
 
 def worst_first(marked: list[Record]) -> list[Record]:
     """A record's marks in the order they are shown: the worst verdict first, then by comparison id."""
     return sorted(marked, key=lambda x: (_RANK[x["verdict"]], x["id"]))
+
+
+def marks_about(marked: list[Record], about: str | None) -> list[Record]:
+    """The marks of comparisons about `about` ('date', 'value'); every mark when it is None.
+
+    A mark stored before marks said what they are about is told by its kind.
+    """
+    if about is None:
+        return list(marked)
+    return [m for m in marked if m.get("about", about_of(m["kind"])) == about]
 
 
 def in_dispute(marked: list[Record]) -> bool:
@@ -1243,12 +1293,17 @@ def in_dispute(marked: list[Record]) -> bool:
 
 def date_in_dispute(marked: list[Record]) -> bool:
     """True when the sources' dates for an event contradict or differ (not its other comparisons)."""
-    return any(m["kind"] == "date" and m["verdict"] in IN_DISPUTE for m in marked)
+    return in_dispute(marks_about(marked, ABOUT_DATE))
 
 
-def contradicted(marked: list[Record]) -> bool:
-    """True when a record is one side of a contradiction (what --strict refuses)."""
-    return any(m["verdict"] == "contradiction" for m in marked)
+def contradicted(marked: list[Record], about: str | None = None) -> bool:
+    """True when a record is one side of a contradiction (what --strict refuses), of those about `about`."""
+    return bool(contradictions(marked, about))
+
+
+def contradictions(marked: list[Record], about: str | None = None) -> list[str]:
+    """The ids of the contradictions among a record's marks about `about` (every mark when None)."""
+    return [m["id"] for m in marks_about(marked, about) if m["verdict"] == "contradiction"]
 
 
 VERDICT_MEANINGS = {

@@ -12,8 +12,10 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kzcli.compare import ABOUT_VALUE, in_dispute, mark_of, marks_about
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import clean_text, name_key
 from kzcli.wording import dated, event_date, figure_value
@@ -158,9 +160,39 @@ def metrics(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT DISTINCT metric FROM figures ORDER BY metric")]
 
 
-def figure_comparisons(conn: sqlite3.Connection) -> dict[str, Record]:
-    """The compiler's comparisons of figures, by question (metric, scope and place)."""
-    return {doc["id"]: doc for doc in _docs(conn, "SELECT doc FROM disputes WHERE kind = 'figure'")}
+class StoredComparisons(Mapping[str, Record]):
+    """The compiler's comparisons of figures by id, each read from the index when first asked for.
+
+    A view asks only for the questions it shows: at a few thousand claims a question, reading
+    every stored comparison would cost more than the answer.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._read: dict[str, Record | None] = {}
+
+    def __getitem__(self, comparison_id: str) -> Record:
+        if comparison_id not in self._read:
+            found = _docs(
+                self._conn, "SELECT doc FROM disputes WHERE id = ? AND kind = 'figure'", (comparison_id,)
+            )
+            self._read[comparison_id] = found[0] if found else None
+        doc = self._read[comparison_id]
+        if doc is None:
+            raise KeyError(comparison_id)
+        return doc
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self._conn.execute("SELECT id FROM disputes WHERE kind = 'figure' ORDER BY ord")
+        return (row[0] for row in rows)
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM disputes WHERE kind = 'figure'").fetchone()[0])
+
+
+def figure_comparisons(conn: sqlite3.Connection) -> StoredComparisons:
+    """The compiler's comparisons of figures, by question (metric, scope and place), read as asked for."""
+    return StoredComparisons(conn)
 
 
 def figures(conn: sqlite3.Connection, metrics: list[str]) -> list[Record]:
@@ -179,7 +211,8 @@ def scopes(conn: sqlite3.Connection) -> dict[str, Record]:
 
 
 def metric_summary(conn: sqlite3.Connection, eras: tuple[str, ...]) -> list[Record]:
-    """One row per metric: how many figures, the range reported, how many sources, how many in dispute."""
+    """One row per metric: how many figures, the range reported, how many sources, how many whose value
+    is in dispute."""
     by_metric: dict[str, list[Record]] = defaultdict(list)
     for doc in _docs(conn, "SELECT doc FROM figures ORDER BY ord"):
         if doc["era"] in eras:
@@ -198,7 +231,8 @@ def metric_summary(conn: sqlite3.Connection, eras: tuple[str, ...]) -> list[Reco
                 "high_shown": figure_value(high["value"], high["qualifier"], high["unit"]),
                 "sources": sorted({s for f in members for s in _sources_of(f)}),
                 "scopes": sorted({f["scope"] for f in members}),
-                "in_dispute": sum(f["disputed"] for f in members),
+                # The figures whose values are in dispute: a question about something else (which fuel) aside.
+                "in_dispute": sum(in_dispute(marks_about(f["disputes"], ABOUT_VALUE)) for f in members),
             }
         )
     return summary
@@ -387,8 +421,12 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
     else:
         raise NoMatch(f"no source, event, figure or statement has the id {rid!r}")
     cited = source_docs(conn, {item["source"] for item in items})
-    marks = [{"id": d["id"], "verdict": d["verdict"], "explanation": d["explanation"]} for d in dispute]
-    return {**fact, "disputed": bool(dispute), "disputes": marks}, items, cited
+    marks = [mark_of(d) | {"explanation": d["explanation"]} for d in dispute]
+    # Every side is cited for the comparisons about what is cited (an event's date, a figure's
+    # value); one about something else (which fuel) is named below the citations with its subject.
+    cited_about = {"event": "date", "figure": "value"}.get(fact["type"])
+    sides_cited = any(m["about"] == cited_about for m in marks)
+    return {**fact, "disputed": sides_cited, "disputes": marks}, items, cited
 
 
 def disputes(conn: sqlite3.Connection, verdicts: tuple[str, ...]) -> list[Record]:

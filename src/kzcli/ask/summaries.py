@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from kzcli import compare
@@ -40,18 +41,19 @@ def cited_sources(record: Record) -> list[str]:
 def by_source(
     figures: list[Record],
     scopes: dict[str, Record],
-    keys: dict[str, str] | None = None,
-    stored: dict[str, Record] | None = None,
+    keys: dict[str, str] | None,
+    stored: Mapping[str, Record],
 ) -> list[Record]:
     """One row per question (metric, scope, place), each source's claims side by side.
 
     A row's `cells` maps a source id to its claims, a sum derived from the source's
-    parts included (marked `derived`). The verdict and its explanation come from
-    the comparison module; `part_of` names the row of the whole a part belongs to,
-    and parts follow their whole. Given the compiler's comparisons (`stored`, by
-    question), a row takes its question's stored verdict, even when the view shows
-    only some of its claims: one question has one verdict, and no call judges every
-    pair of a question's claims again.
+    parts included (marked `derived`). Its verdict is its question's, as the compiler
+    stored it (`stored`, by comparison id) over all the question's claims, however few
+    of them the view shows: one question has one verdict, and no call judges a pair
+    again. `within` lists a part's stored comparisons with its wholes, nearest first, `subset` says how many
+    of the question's compared claims the row shows when it shows fewer, `compared_sources`
+    are the sources of every claim those verdicts were judged over (shown or not: the
+    explanations name them), and `part_of` names the row of the whole; parts follow their whole.
     """
     slots = compare.slot_claims(figures, scopes, keys)
     matrix = []
@@ -62,9 +64,11 @@ def by_source(
                 {name: claim[name] for name in ("source", *CLAIM_FIELDS, "citations")}
             )
         whole = compare.whole_slot(claims[0], scopes)
-        within = _within(key, claims, slots.get(whole or "", []), scopes, stored)
-        broader = compare.broader_claims(claims[0], slots, scopes)
-        verdict, why = _row_verdict(claims, within, (stored or {}).get(key), broader)
+        own = stored.get(key)
+        wholes = [
+            found for cid in compare.within_ids(key, claims[0]["scope"], scopes) if (found := stored.get(cid))
+        ]
+        judged = [c for found in [own, *wholes] if found for c in found["claims"]]
         matrix.append(
             {
                 "row": key,
@@ -74,56 +78,34 @@ def by_source(
                 "place": claims[0]["place"],
                 "part_of": whole if whole in slots else None,
                 "cells": dict(cells),
-                "verdict": verdict,
-                "explanation": why,
-                "disputed": verdict in compare.IN_DISPUTE,
+                "verdict": own["verdict"] if own else None,
+                "explanation": own["explanation"] if own else None,
+                "within": [_verdict_of(found) for found in wholes],
+                "subset": _subset(claims, own),
+                "compared_sources": sorted({c["source"] for c in judged}),
+                "disputed": any(c and c["verdict"] in compare.IN_DISPUTE for c in [own, *wholes]),
             }
         )
     return _parts_after_wholes(matrix)
 
 
-def _row_verdict(
-    claims: list[Record],
-    within: tuple[str, str, list[Record]] | None,
-    stored: Record | None = None,
-    broader: list[Record] | None = None,
-) -> tuple[str | None, str | None]:
-    """A row's verdict: its sources against each other, and (for a part) against its whole.
-
-    None when one source alone answers and no whole is there to check it against.
-    """
-    own = _judged(claims, stored, broader or [])
-    if own is None:
-        return (within[0], within[1]) if within is not None else (None, None)
-    if within is None:
-        return own
-    return compare.worst([own[0], within[0]]), f"{own[1]}; {within[1]}"
+def _claim_key(claim: Record) -> tuple[Any, ...]:
+    """What tells one compared claim from another: its figure, or the parts it is derived from."""
+    return (claim["figure"], tuple(claim["derived_from"]), claim["source"])
 
 
-def _judged(claims: list[Record], stored: Record | None, broader: list[Record]) -> tuple[str, str] | None:
-    """The verdict on these claims: their question's stored one, however few of its claims the view
-    shows; else (no index at hand) the claims judged now, the less specific ones with them, when two
-    sources give them."""
-    if stored is not None:
-        return stored["verdict"], stored["explanation"]
-    if len({c["source"] for c in claims} | {c["source"] for c in broader}) < 2:
-        return None
-    return compare.judge_levels(claims, broader)
-
-
-def _within(
-    key: str,
-    parts: list[Record],
-    wholes: list[Record],
-    scopes: dict[str, Record],
-    stored: dict[str, Record] | None,
-) -> tuple[str, str, list[Record]] | None:
-    """A part's claims against its whole's: the compiler's stored comparison when there is an index."""
+def _subset(claims: list[Record], stored: Record | None) -> Record | None:
+    """How many of the question's compared claims a row shows, when it shows fewer than all."""
     if stored is None:
-        return compare.within_whole(parts, wholes, scopes)
-    whole_scope = scopes.get(parts[0]["scope"], {}).get("part_of")
-    found = stored.get(f"{key}-within-{whole_scope}") if whole_scope else None
-    return (found["verdict"], found["explanation"], found["claims"]) if found else None
+        return None
+    compared = {_claim_key(c) for c in stored["claims"]}
+    shown = sum(_claim_key(c) in compared for c in claims)
+    return {"shown": shown, "of": len(compared)} if shown < len(compared) else None
+
+
+def _verdict_of(comparison: Record) -> Record:
+    """A stored comparison as a row names it: its id, verdict and why."""
+    return {k: comparison[k] for k in ("id", "verdict", "explanation")}
 
 
 def _parts_after_wholes(matrix: list[Record]) -> list[Record]:
@@ -258,16 +240,20 @@ def key_dates(events: list[Record], count: int) -> list[Record]:
     return [best[day] for day in days]
 
 
-def brief(
-    kb: dict[str, list[Record]],
-    scopes: dict[str, Record],
-    sizes: dict[str, int],
-    stored: dict[str, Record] | None = None,
-) -> Record:
+def headline_rows(
+    kb: dict[str, list[Record]], scopes: dict[str, Record], stored: Mapping[str, Record]
+) -> list[Record]:
+    """The by-source rows of the unrest's headline figures (see by_source), for the brief."""
+    headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
+    return by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]}, stored)
+
+
+def brief(kb: dict[str, list[Record]], sizes: dict[str, int], rows: list[Record]) -> Record:
     """A newcomer's summary of the unrest: the most-cited events, key dates, key actors, headline figures.
 
-    Only records of the unrest count (era); `sizes` caps each section. The figures'
-    verdicts are their questions' stored ones (`stored`, see by_source).
+    Only records of the unrest count (era); `sizes` caps each section. `rows` are the
+    headline figures' rows (headline_rows), made once however often the sizes are tried:
+    their verdicts are their questions' stored ones.
     """
     core = [e for e in kb["events"] if e["era"] == "unrest"]
     order = {e["id"]: i for i, e in enumerate(kb["events"])}
@@ -280,8 +266,6 @@ def brief(
     actors = sorted(
         (a for a in kb["actors"] if involvement[a["id"]]), key=lambda a: (-involvement[a["id"]], a["name"])
     )[: sizes["actors"]]
-    headline = [f for f in kb["figures"] if f["metric"] in HEADLINE_METRICS and f["era"] == "unrest"]
-    rows = by_source(headline, scopes, {s["id"]: s.get("key") or s["id"] for s in kb["sources"]}, stored)
     # Killed, arrested, deployed, hurt, in that order; a part is shown only when its sources contradict.
     wholes = sorted(
         (r for r in rows if not r["part_of"]),
@@ -306,9 +290,14 @@ def brief(
             r
             for whole in wholes[: sizes["figures"]]
             for r in rows
-            if r is whole or (r["part_of"] == whole["row"] and r["verdict"] == "contradiction")
+            if r is whole or (r["part_of"] == whole["row"] and _contradicted(r))
         ],
     }
+
+
+def _contradicted(row: Record) -> bool:
+    """Whether a row's question, or its part's fit within its whole, is a contradiction."""
+    return "contradiction" in (row["verdict"], *(w["verdict"] for w in row["within"]))
 
 
 def _brief_event(event: Record) -> Record:

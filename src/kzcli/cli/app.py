@@ -262,7 +262,9 @@ MinSourcesOption = Annotated[
 StrictOption = Annotated[
     bool,
     typer.Option(
-        "--strict", help="Exit 5 (after printing) if any fact shown is one side of a contradiction."
+        "--strict",
+        help="Exit 5 (after printing) if a fact shown is one side of a contradiction about what the "
+        "view shows (the timeline's dates, the figures' values).",
     ),
 ]
 BackgroundOption = Annotated[

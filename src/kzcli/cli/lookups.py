@@ -33,7 +33,7 @@ from kzcli.cli.app import (
     emit,
     handles_errors,
 )
-from kzcli.compare import contradicted
+from kzcli.compare import ABOUT_DATE, ABOUT_VALUE, contradictions
 from kzcli.dates import parse_user_date
 from kzcli.errors import BadUsage, DisputedFacts, NoMatch
 from kzcli.kb.files import bundled_data_dir
@@ -42,11 +42,15 @@ from kzcli.show import summary_views as research_views
 from kzcli.show.views import Format, View
 
 
-def _refuse_disputed(count: int, noun: str) -> None:
-    """--strict: the answer is out; now fail if any of it is one side of a contradiction."""
-    if count:
+def _refuse_disputed(docs: list[dict[str, Any]], about: str, noun: str) -> None:
+    """--strict: the answer is out; now fail if any of it is one side of a contradiction about what
+    the view shows (`about`: the timeline's dates, the figures' values), naming those contradictions."""
+    found = [ids for doc in docs if (ids := contradictions(doc["disputes"], about))]
+    if found:
+        count = len(found)
         plural = f"{count} {noun}s shown are" if count > 1 else f"1 {noun} shown is"
-        raise DisputedFacts(f"--strict: {plural} contradicted by another source (see kz disputes)")
+        named = ", ".join(dict.fromkeys(cid for ids in found for cid in ids))
+        raise DisputedFacts(f"--strict: {plural} contradicted by another source: {named} (see kz disputes)")
 
 
 def _in_eras(
@@ -133,7 +137,7 @@ def timeline(
         view = views.timeline(events, places, sources, evidence, left_out)
     emit(ctx, view, fmt, fields)
     if strict:
-        _refuse_disputed(sum(contradicted(e["disputes"]) for e in events), "event date")
+        _refuse_disputed(events, ABOUT_DATE, "event date")
 
 
 def _profile(
@@ -337,7 +341,8 @@ def figures(
 
     Every figure of the January 2022 unrest by default (--summary: one row per metric);
     --background adds earlier and later ones.
-    Each question closes with one line: every source's answer, a derived sum, the verdict and why.
+    Each question closes with one line: every source's answer, a derived sum, the verdict and why
+    (the question's, over all its claims, even when a filter shows fewer).
     """
     eras = EVERY_ERA if background else UNREST_ONLY
     flags = {"deaths": deaths, "injured": injured, "arrests": arrests, "troops": troops}
@@ -359,7 +364,7 @@ def figures(
     shape = "chart" if chart else "by-source" if by_source else "table"
     emit(ctx, _figures_view(state, rows, shape, evidence, left_out), fmt, fields)
     if strict:
-        _refuse_disputed(sum(contradicted(f["disputes"]) for f in rows), "figure")
+        _refuse_disputed(rows, ABOUT_VALUE, "figure")
 
 
 @command(rich_help_panel="Lookups")

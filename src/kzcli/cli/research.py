@@ -16,6 +16,7 @@ from kzcli.cli.app import (
     EvidenceOption,
     FieldsOption,
     FormatOption,
+    StrictOption,
     _chart_style,
     _complete,
     _say,
@@ -26,7 +27,7 @@ from kzcli.cli.app import (
     emit_text,
     handles_errors,
 )
-from kzcli.errors import BadUsage
+from kzcli.errors import BadUsage, DisputedFacts
 from kzcli.kb.files import source_texts
 from kzcli.show import cite as citing
 from kzcli.show import summary_views as research_views
@@ -52,11 +53,11 @@ def brief(
     originators = queries.names_of(state.conn, "actor", {f["attributed_to"] for f in kb["figures"]} - {None})
     width = min(_chart_style(state.env)[1], BRIEF_WIDTH)
     scopes = queries.scopes(state.conn)
-    stored = queries.figure_comparisons(state.conn)
+    rows = research.headline_rows(kb, scopes, queries.figure_comparisons(state.conn))
     # Smaller sections until the brief fits one screen (wrapping depends on the width).
     for happened, dates, actors, figures in BRIEF_SIZES:
         sizes = {"happened": happened, "dates": dates, "actors": actors, "figures": figures}
-        summary = research.brief(kb, scopes, sizes, stored)
+        summary = research.brief(kb, sizes, rows)
         view = research_views.brief(summary, kb["sources"], originators, width)
         if len(view.text or []) <= BRIEF_LINES:
             break
@@ -145,13 +146,23 @@ def disputes(
     agreements: Annotated[
         bool, typer.Option("--agreements", help="Also list the comparisons whose claims agree.")
     ] = False,
+    strict: StrictOption = False,
 ) -> None:
     """Where the sources differ, each side cited, with a verdict: contradiction, differs, or slip.
 
     Figures, dates, names and whether something happened are compared; slips within one
-    text are listed after them. --agreements adds the comparisons whose claims agree.
+    text are listed after them. --agreements adds the comparisons whose claims agree;
+    --strict exits 5, after the list, when any of them is a contradiction.
     """
     conn = _state(ctx).conn
     verdicts = ("contradiction", "differs", "slip") + (("agrees",) if agreements else ())
     found = queries.disputes(conn, verdicts)
     emit(ctx, views.disputes(found, queries.source_docs(conn), evidence), fmt, fields)
+    contradictions = [c["id"] for c in found if c["verdict"] == "contradiction"]
+    if strict and contradictions:
+        count = (
+            f"{len(contradictions)} comparisons listed are"
+            if len(contradictions) > 1
+            else "1 comparison listed is"
+        )
+        raise DisputedFacts(f"--strict: {count} a contradiction: {', '.join(contradictions)}")

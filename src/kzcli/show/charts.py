@@ -78,7 +78,7 @@ def figure_lines(
         inline = room >= MIN_BAR
         room = room if inline else max(MIN_BAR, width - lead - 1)
         top = max(float(claim["value"]) for _, claim in bars)
-        flag = f" {style.dash} {row['verdict']}" if row["disputed"] else ""
+        flag = f" {style.dash} {_flag(row)}" if row["disputed"] else ""
         lines += wrap_words(f"{row['subject']}{flag}", width)
         for (key, claim), text in zip(bars, texts, strict=True):
             bar = _bar(float(claim["value"]), top, room, style.full) + style.marker(claim["qualifier"])
@@ -97,6 +97,13 @@ def figure_lines(
         width,
     )
     return lines
+
+
+def _flag(row: Record) -> str:
+    """A disputed row's stored verdict, and its part's within its whole when that is what is in dispute."""
+    said = [row["verdict"]] if row["verdict"] else []
+    said += [f"{w['verdict']} within its whole" for w in row["within"] if w["verdict"] != "agrees"]
+    return "; ".join(said)
 
 
 def _legend(items: list[str], width: int) -> list[str]:
@@ -118,18 +125,20 @@ def figures_view(
     keys = source_keys(sources)
     bars = [
         {
+            "row": row["row"],
             "subject": row["subject"],
             "source": source,
             "key": keys.get(source, source),
             **claim,
             "verdict": row["verdict"],
+            "within": row["within"],
             "disputed": row["disputed"],
         }
         for row in rows
         for source, claims in row["cells"].items()
         for claim in claims
     ]
-    columns = ["subject", "source", *CLAIM_FIELDS, "verdict", "disputed"]
+    columns = ["row", "subject", "source", *CLAIM_FIELDS, "verdict", "disputed"]
     flat = Table(columns, [[cell_text(bar[c]) for c in columns] for bar in bars])
     return View(bars, [flat], flat, text=figure_lines(rows, sources, originators, style, width))
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from kzcli.compare import mark_reason as reason
+
 Record = dict[str, Any]
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -80,7 +82,9 @@ def as_text(fact: Record, items: list[Record], sources: dict[str, Record]) -> st
     """One line per citation: document, paragraph, quoted excerpt."""
     head = f"{fact['label']} [{fact['id']}]{_verdicts(fact, ' (in dispute: every side is cited)')}"
     lines = [head, *(f"  {entry}" for entry in _entries(items, sources, str))]
-    lines += [f"  {m['verdict']} ({m['id']}): {m['explanation']}" for m in fact.get("disputes", [])]
+    lines += [
+        f"  {m['verdict']} ({m['id']}, {reason(m)}): {m['explanation']}" for m in fact.get("disputes", [])
+    ]
     return "\n".join(lines)
 
 
@@ -93,7 +97,10 @@ def as_markdown(fact: Record, items: list[Record], sources: dict[str, Record]) -
     """A Markdown list, excerpts as quotations."""
     head = f"**{_md(fact['label'])}** (`{fact['id']}`){_verdicts(fact, ' — in dispute; every side is cited')}"
     lines = [head, *(f"- {entry}" for entry in _entries(items, sources, _md))]
-    lines += [f"- *{m['verdict']}* (`{m['id']}`): {_md(m['explanation'])}" for m in fact.get("disputes", [])]
+    lines += [
+        f"- *{m['verdict']}* (`{m['id']}`, {_md(reason(m))}): {_md(m['explanation'])}"
+        for m in fact.get("disputes", [])
+    ]
     return "\n".join(lines)
 
 

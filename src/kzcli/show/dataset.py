@@ -93,7 +93,8 @@ MARK = [
     Col("disputed", "INTEGER", about="1 when the record is one side of a contradiction or a difference."),
     Col(
         "disputes",
-        about="The comparisons it is part of, worst first, as a JSON list of {id, kind, verdict}.",
+        about="The comparisons it is part of, worst first, as a JSON list of "
+        "{id, kind, verdict, subject, about}.",
     ),
 ]
 CITED = [

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 CITATION = {"source": "str", "paragraph": "int", "excerpt": "str", "note": "str?"}
-MARK = {"id": "str", "kind": "str", "verdict": "str"}
+MARK = {"id": "str", "kind": "str", "verdict": "str", "subject": "str", "about": "str"}
 DATE_CLAIM = CITATION | {"date": "str", "qualifier": "str?", "end_date": "str?", "refers_to": "str?"}
 CLAIM = CITATION | {
     "shown": "str",
@@ -160,6 +160,9 @@ MATRIX_ROW = {
     "cells": "{[matrix_claim]}",
     "verdict": "str?",
     "explanation": "str?",
+    "within": "[within]",
+    "subset": "subset?",
+    "compared_sources": "[str]",
     "disputed": "bool",
 }
 
@@ -244,9 +247,11 @@ SHAPES |= {
     "brief_event": BRIEF_EVENT | {"summary": "str"},
     "brief_date": BRIEF_EVENT | {"title": "str"},
     "brief_actor": {"actor": "str", "name": "str", "events": "int", "role": "role?", "sources": "[str]"},
-    "chart_bar": {"subject": "str", "source": "str", "key": "str"}
+    "chart_bar": {"row": "str", "subject": "str", "source": "str", "key": "str"}
     | {k: v for k, v in MATRIX_CLAIM.items() if k != "source"}
-    | {"verdict": "str?", "disputed": "bool"},
+    | {"verdict": "str?", "within": "[within]", "disputed": "bool"},
+    "within": {"id": "str", "verdict": "str", "explanation": "str"},
+    "subset": {"shown": "int", "of": "int"},
     "chart_day": {
         "date": "str",
         "events": "int",
@@ -331,6 +336,24 @@ def _record_problems(value: Any, shape: dict[str, str], where: str) -> list[str]
     ]
 
 
+# What a field means, where its name and type do not say it: printed beside the field.
+FIELD_NOTES: dict[tuple[str, str], str] = {
+    ("mark", "id"): "the comparison the record is a side of (kz disputes lists it)",
+    ("mark", "subject"): "the comparison's question, in words",
+    ("mark", "about"): "what the comparison judges: date, value, or its kind (name, occurrence, "
+    "attribution, wording, slip); --strict counts only the marks about what the view shows",
+    ("matrix_row", "verdict"): "the question's stored verdict, over all its claims, whatever the view shows",
+    ("matrix_row", "within"): "a part's stored comparisons with its wholes, the nearest first",
+    (
+        "matrix_row",
+        "subset",
+    ): "when the view shows fewer of the question's compared claims: how many of how many",
+    ("matrix_row", "compared_sources"): "the sources of every claim the verdicts were judged over",
+    ("chart_bar", "row"): "the question (its comparison's id) the bar belongs to",
+    ("metric_summary", "in_dispute"): "how many of the figures have a value in dispute",
+}
+
+
 def describe() -> str:
     """The shapes as text, for `kz schema --output`."""
     lines = [line.strip() for line in (__doc__ or "").splitlines()[2:]]
@@ -340,5 +363,8 @@ def describe() -> str:
         for cmd, (shape, many) in COMMANDS.items()
     ]
     for name, shape in SHAPES.items():
-        lines += ["", f"{name}:"] + [f"  {field}: {kind}" for field, kind in shape.items()]
+        lines += ["", f"{name}:"] + [
+            f"  {field}: {kind}" + (f"  ({FIELD_NOTES[name, field]})" if (name, field) in FIELD_NOTES else "")
+            for field, kind in shape.items()
+        ]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kzcli.ask.summaries import CLAIM_FIELDS, Record
+from kzcli.compare import ABOUT_DATE, marks_about
 from kzcli.show.views import (
     MARKS,
     RECORD_COLUMNS,
@@ -22,6 +23,8 @@ from kzcli.show.views import (
     quoted_words,
     role_text,
     source_keys,
+    subset_text,
+    verdict_text,
 )
 from kzcli.textnorm import wrap_words
 from kzcli.wording import event_date
@@ -65,7 +68,8 @@ def by_source(
     disputed = sum(row["disputed"] for row in matrix)
     if disputed:
         notes.append(f"{disputed} of {len(matrix)} rows are in dispute; kz disputes explains each.")
-    return View(matrix, [human], flat, legend(used, {s["id"] for s in used}), notes)
+    named = {s["id"] for s in used} | {s for row in matrix for s in row["compared_sources"]}
+    return View(matrix, [human], flat, legend(sources, named), notes)
 
 
 def _row_citations(row: Record) -> list[Record]:
@@ -91,6 +95,8 @@ def _matrix_columns() -> list[Column]:
     verdicts = [
         Column("verdict", None, lambda c: cell_text(c["row"]["verdict"])),
         Column("explanation", None, lambda c: cell_text(c["row"]["explanation"])),
+        Column("within", None, lambda c: cell_text([w["id"] for w in c["row"]["within"]])),
+        Column("within_verdict", None, lambda c: cell_text([w["verdict"] for w in c["row"]["within"]])),
         Column("disputed", None, lambda c: cell_text(c["row"]["disputed"])),
     ]
     return row_fields + claim_fields + verdicts
@@ -113,9 +119,13 @@ def _when(claim: Record) -> str:
 
 
 def _verdict(row: Record) -> str:
-    if row["verdict"] is None:
-        return "single source"
-    return f"{MARKS.get(row['verdict'], '=')} {row['verdict']}: {row['explanation']}"
+    """A row's stored verdict and why, its part's fit within its whole, and the subset label."""
+    said = (
+        "single source" if row["verdict"] is None else f"{MARKS.get(row['verdict'], '=')} {verdict_text(row)}"
+    )
+    for within in row["within"]:
+        said += f"; within its whole: {MARKS.get(within['verdict'], '=')} {verdict_text(within)}"
+    return said + subset_text(row)
 
 
 def gaps(found: list[Record]) -> View:
@@ -137,6 +147,10 @@ def _wrapped(text: str, tail: str, width: int, indent: str) -> list[str]:
     return wrap_words(text, width, indent, " " * (len(indent) + 2), tail)
 
 
+# The claims a headline figure of the brief shows: the brief is one screen, a question may have thousands.
+BRIEF_CLAIMS = 8
+
+
 def brief(summary: Record, sources: list[Record], originators: dict[str, str], width: int) -> View:
     """One screen: what happened, key dates, key actors, headline figures; every line cited."""
     keys = source_keys(sources)
@@ -150,7 +164,7 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         flat_rows.append(["what_happened", item["event"], item["summary"], "; ".join(item["sources"])])
     lines += ["", "Key dates"]
     for item in summary["key_dates"]:
-        date_marks = [m for m in item["disputes"] if m["kind"] == "date"]
+        date_marks = marks_about(item["disputes"], ABOUT_DATE)
         when = event_date(item, keys) + (f" {mark_text({'disputes': date_marks})}" if date_marks else "")
         lines += _wrapped(f"{when}  {item['title']}", _keys_of(item["sources"], keys), width, "  ")
         flat_rows.append(["key_dates", item["event"], f"{when} {item['title']}", "; ".join(item["sources"])])
@@ -166,10 +180,11 @@ def brief(summary: Record, sources: list[Record], originators: dict[str, str], w
         flat_rows.append(["key_actors", item["actor"], text, "; ".join(backing)])
     lines += ["", "Headline figures, each source's number (see kz figures --by-source)"]
     for row in summary["figures"]:
-        text = answer_line(row, keys, originators)
+        text = answer_line(row, keys, originators, BRIEF_CLAIMS)
         lines += _wrapped(text, "", width, "    " if row["part_of"] else "  ")
         flat_rows.append(["figures", row["row"], text, "; ".join(row["cells"])])
     used = {s for item in flat_rows for s in item[3].split("; ") if s}
+    used |= {s for row in summary["figures"] for s in row["compared_sources"]}
     lines += ["", "Sources"]
     for key, title in legend(sources, used):
         lines += _wrapped(title, "", width, f"  {key:<{max(len(k) for k in keys.values())}}  ")
@@ -200,10 +215,10 @@ def statements(docs: list[Record], sources: list[Record], evidence: bool = False
         Column("dispute", None, lambda d: "; ".join(m["id"] for m in d.get("disputes", []))),
     ]
     human = human_table(columns, docs)
-    add_mark_column(human, docs)
+    notes = add_mark_column(human, docs)
     flat = machine_table(columns, docs)
     if evidence:
         add_evidence(human, [d["citations"] for d in docs], keys)
         add_evidence(flat, [d["citations"] for d in docs])
     cited = {c["source"] for d in docs for c in d["citations"]}
-    return View(docs, [human], flat, legend(sources, cited))
+    return View(docs, [human], flat, legend(sources, cited), notes)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from kzcli.compare import date_in_dispute
+from kzcli.compare import about_of, date_in_dispute, mark_reason
 from kzcli.errors import BadUsage
 from kzcli.wording import dated, event_date, figure_value
 
@@ -189,13 +189,24 @@ def mark_text(doc: Record) -> str:
     return f"{MARKS[marked[0]['verdict']]} {marked[0]['id']}{more}"
 
 
-def add_mark_column(table: Table, docs: list[Record]) -> None:
-    """A Dispute column naming each row's worst comparison, when any row is marked (statements)."""
-    if any(doc.get("disputes") for doc in docs):
-        table.columns.append("Dispute")
-        table.unbroken |= {"Dispute"}
-        for row, doc in zip(table.rows, docs, strict=True):
-            row.append(mark_text(doc))
+def add_mark_column(table: Table, docs: list[Record]) -> list[str]:
+    """A Dispute column naming each row's worst comparison, when any row is marked (statements);
+    the line to print below that says what each comparison named is about."""
+    if not any(doc.get("disputes") for doc in docs):
+        return []
+    table.columns.append("Dispute")
+    table.unbroken |= {"Dispute"}
+    for row, doc in zip(table.rows, docs, strict=True):
+        row.append(mark_text(doc))
+    return mark_list(docs)
+
+
+def mark_list(docs: list[Record]) -> list[str]:
+    """The line naming every comparison the docs' marks name, each with what it is about."""
+    named = {m["id"]: m for doc in docs for m in doc.get("disputes", [])}
+    if not named:
+        return []
+    return ["Disputes (kz disputes explains each): " + "  ".join(_named_mark(m) for m in named.values())]
 
 
 def _mark_columns(doc: Record) -> list[str]:
@@ -205,7 +216,8 @@ def _mark_columns(doc: Record) -> list[str]:
 
 
 def mark_columns() -> list[Column]:
-    """A record's dispute ids and worst verdict, as TSV/CSV columns (a list and a word or null in JSON)."""
+    """A record's dispute ids, worst verdict and what each is about, as TSV/CSV columns (lists and a word
+    or null in JSON)."""
     return [
         Column(
             "dispute", None, lambda r: _mark_columns(r)[0], value=lambda r: [m["id"] for m in r["disputes"]]
@@ -216,19 +228,35 @@ def mark_columns() -> list[Column]:
             lambda r: _mark_columns(r)[1],
             value=lambda r: r["disputes"][0]["verdict"] if r["disputes"] else None,
         ),
+        # What each comparison in `dispute` judges, in its order: a date, a value, a name, ...
+        Column(
+            "dispute_about",
+            None,
+            lambda r: _join([_about(m) for m in r["disputes"]]),
+            value=lambda r: [_about(m) for m in r["disputes"]],
+        ),
     ]
+
+
+def _about(mark: Record) -> str:
+    return str(mark.get("about") or about_of(mark["kind"]))
+
+
+def _named_mark(mark: Record) -> str:
+    """'✗ which-fuel-price-rose (contradiction) — name: Which price rise …': the comparison and its reason."""
+    return f"{MARKS[mark['verdict']]} {mark['id']} ({mark['verdict']}) — {mark_reason(mark)}"
 
 
 def _with_marks(table: Table, docs: list[Record]) -> list[str]:
     """A narrow Dispute column ('✗ 1', '≠ 2,3') when any row is marked; the numbered ids to print below."""
     numbers: dict[str, int] = {}
-    verdicts: dict[str, str] = {}
+    named: dict[str, Record] = {}
     cells = []
     for doc in docs:
         marked = doc.get("disputes", [])
         for m in marked:
             numbers.setdefault(m["id"], len(numbers) + 1)
-            verdicts[m["id"]] = m["verdict"]
+            named[m["id"]] = m
         refs = ",".join(str(numbers[m["id"]]) for m in marked)
         cells.append(f"{MARKS[marked[0]['verdict']]} {refs}" if marked else "")
     if not numbers:
@@ -237,7 +265,7 @@ def _with_marks(table: Table, docs: list[Record]) -> list[str]:
     table.unbroken |= {"Dispute"}
     for row, cell in zip(table.rows, cells, strict=True):
         row.append(cell)
-    listed = [f"[{n}] {MARKS[verdicts[i]]} {i} ({verdicts[i]})" for i, n in numbers.items()]
+    listed = [f"[{n}] {_named_mark(named[i])}" for i, n in numbers.items()]
     return ["Disputes (kz disputes explains each): " + "  ".join(listed), MARK_LEGEND]
 
 
@@ -360,7 +388,7 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
     every = _cite_keys([{"source": x} for x in doc["sources"]], keys)
     rows.append(["all sources", f"{every} (record, roles, statements and events)"])
     if doc.get("disputes"):
-        marks = "; ".join(f"{MARKS[m['verdict']]} {m['id']} ({m['verdict']})" for m in doc["disputes"])
+        marks = "; ".join(_named_mark(m) for m in doc["disputes"])
         rows.append(["in dispute", marks])
     return rows
 
@@ -402,6 +430,7 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
         own = [doc["citations"], *[r["citations"] for r in doc.get("roles", [])]]
         flat_rows += [["evidence", _evidence(c, " | ")] for c in own + [s["citations"] for s in statements]]
     notes = [n for n in events.notes if "background" not in n]
+    notes += mark_list(statements)
     flat = Table(["field", "value"], flat_rows)
     return View(doc, tables, flat, legend(sources, set(doc["sources"])), notes, fields=record_table(doc))
 
@@ -495,7 +524,9 @@ def figures(
         add_evidence(flat, cites)
     notes = answer_lines(matrix, keys, names["actor"]) + marks
     notes += left_out_note(left_out, "figure", "--background")
-    return View(rows, [human], flat, legend(sources, _used(cites)), notes)
+    # The verdicts' explanations name every source compared, shown or not: each gets its legend line.
+    used = _used(cites) | {s for row in matrix for s in row["compared_sources"]}
+    return View(rows, [human], flat, legend(sources, used), notes)
 
 
 def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
@@ -510,12 +541,36 @@ def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str])
     return f"{text} ({who}{', ' + when if when else ''})"
 
 
-def answer_line(row: Record, keys: dict[str, str], originators: dict[str, str]) -> str:
-    """One question answered: every source's claim side by side, then the verdict and why."""
-    claims = " · ".join(claim_text(c, keys, originators) for cl in row["cells"].values() for c in cl)
-    if row["verdict"] is None:
-        return f"{row['subject']} — {claims} — a single source"
-    return f"{row['subject']} — {claims} — {row['verdict']}: {row['explanation']}"
+def answer_line(
+    row: Record, keys: dict[str, str], originators: dict[str, str], most: int | None = None
+) -> str:
+    """One question answered: every source's claim side by side (the first `most` of them, and how many
+    more), then its stored verdict and why, and a part's fit within its whole; a view showing only
+    some of the question's claims says so."""
+    every = [c for cl in row["cells"].values() for c in cl]
+    claims = " · ".join(claim_text(c, keys, originators) for c in every[:most])
+    if most is not None and len(every) > most:
+        metrics = " ".join(dict.fromkeys(c["metric"] for c in every))
+        claims += f" · and {len(every) - most:,} more (kz figures {metrics} --by-source)"
+    said = [verdict_text(row)] if row["verdict"] else []
+    said += [f"within its whole ({within['id']}): {verdict_text(within)}" for within in row["within"]]
+    return f"{row['subject']} — {claims} — {'; '.join(said) or 'a single source'}{subset_text(row)}"
+
+
+def verdict_text(comparison: Record) -> str:
+    """'differs: a part against its whole: …': a stored verdict and why."""
+    return f"{comparison['verdict']}: {comparison['explanation']}"
+
+
+def subset_text(row: Record) -> str:
+    """The label of a verdict over more claims than a view shows: it is the question's, not the subset's."""
+    subset = row.get("subset")
+    if not subset:
+        return ""
+    return (
+        f" (the question's verdict, over all {subset['of']} of its claims compared; "
+        f"this view shows {subset['shown']})"
+    )
 
 
 def answer_lines(matrix: list[Record], keys: dict[str, str], originators: dict[str, str]) -> list[str]:
