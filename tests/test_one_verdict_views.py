@@ -228,7 +228,7 @@ def test_the_brief_shows_a_few_claims_of_a_crowded_question_and_how_many_more(kz
     assert len(claims) > BRIEF_CLAIMS
     metrics = " ".join(dict.fromkeys(c["metric"] for c in claims))
     text = " ".join(kz(*layer, "brief", env={"COLUMNS": "300"}).stdout.split())
-    line = text[text.index("deaths (all) — ") :]
+    line = text[text.index("deaths (all)") :]
     more = f" · and {len(claims) - BRIEF_CLAIMS:,} more (kz figures {metrics} --by-source) — "
     assert f"{more}{total['verdict']}: " in line
     named = json.loads(kz(*layer, "figures", *metrics.split(), "--by-source", "-f", "json").stdout)

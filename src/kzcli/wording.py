@@ -47,10 +47,11 @@ def dated(date: str | None, qualifier: str | None = None) -> str:
     return f"{qualifier} {date}" if qualifier else date
 
 
-def event_date(doc: dict[str, Any], keys: dict[str, str] | None = None) -> str:
+def event_date(doc: dict[str, Any], keys: dict[str, str] | None = None, between: str = " · ") -> str:
     """'2022-01-05', 'by 2022-01-11', '2022-01-04 night – 2022-01-05', or each source's date.
 
-    An event with date claims shows every claim with its source key, never one chosen date.
+    An event with date claims shows every claim with its source key, never one chosen date,
+    `between` them (a table's cell puts each on its own line, so none is split from its hedge).
     """
     claims = doc.get("date_claims") or []
     if claims:
@@ -58,10 +59,10 @@ def event_date(doc: dict[str, Any], keys: dict[str, str] | None = None) -> str:
         for claim in sorted(claims, key=lambda c: str(c["date"])):
             shown = dated(claim["date"], claim.get("qualifier"))
             by_date.setdefault(shown, []).append((keys or {}).get(claim["source"], claim["source"]))
-        return " · ".join(f"{date} ({', '.join(dict.fromkeys(srcs))})" for date, srcs in by_date.items())
+        return between.join(f"{date} ({', '.join(dict.fromkeys(srcs))})" for date, srcs in by_date.items())
     shown = dated(str(doc["date"]), doc.get("date_qualifier"))
     if doc.get("time"):
         shown += f" {doc['time']}"
     if doc.get("end_date"):
-        shown += f" – {doc['end_date']}"
+        shown += f" –{between.rstrip(' ·') or ' '}{doc['end_date']}"
     return shown

@@ -11,6 +11,7 @@ kills it and waits a few seconds at most.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +22,8 @@ WAIT_STEP_S = 0.2
 REAP_S = 5.0
 
 _PR_SET_PDEATHSIG = 1
+# The signals that end kz and its workers.
+_ENDING = {signal.SIGINT, signal.SIGTERM}
 
 
 class ChildGone(Exception):
@@ -47,7 +50,13 @@ def forked(work: Callable[..., None], *args: Any) -> Iterator[tuple[Any, Any]]:
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(target=_child_main, args=(work, args, writer, os.getpid()), daemon=True)
-    child.start()
+    # Held until the child has its own handlers: a Ctrl-C during the fork's own start-up code
+    # would otherwise print a traceback from the child. The parent gets it right after.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING)
+    try:
+        child.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _ENDING)
     writer.close()
     try:
         yield child, reader
@@ -85,10 +94,9 @@ def _child_main(work: Callable[..., None], args: tuple[Any, ...], writer: Any, p
 
 def become_worker(parent: int) -> None:
     """Default signal actions, and death with the parent (the parent may already be gone)."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _ENDING)  # blocked by `forked` around the fork
     _die_with_parent()
     if os.getppid() != parent:
         os._exit(1)
@@ -100,7 +108,6 @@ def _die_with_parent() -> None:
     Without it, a worker whose parent was killed stays blocked on a pipe write for ever.
     """
     import ctypes
-    import signal
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -56,10 +56,17 @@ def by_source(
     explanations name them), and `part_of` names the row of the whole; parts follow their whole.
     """
     slots = compare.slot_claims(figures, scopes, keys)
+    broader = {key: compare.broader_claims(claims[0], slots, scopes) for key, claims in slots.items()}
+    # A less specific claim is a side of the narrower question it meets (price change of fuel in
+    # general beside LPG's), so it is shown in that row, not again as a question of its own.
+    folded = {slot_key for key in slots if key in stored for slot_key in _slots_of(broader[key])}
     matrix = []
     for key, claims in slots.items():
+        if key in folded and key not in stored:
+            continue
         cells: dict[str, list[Record]] = defaultdict(list)
-        for claim in claims:
+        shown = claims + (broader[key] if key in stored else [])
+        for claim in shown:
             cells[claim["source"]].append(
                 {name: claim[name] for name in ("source", *CLAIM_FIELDS, "citations")}
             )
@@ -81,12 +88,16 @@ def by_source(
                 "verdict": own["verdict"] if own else None,
                 "explanation": own["explanation"] if own else None,
                 "within": [_verdict_of(found) for found in wholes],
-                "subset": _subset(claims, own),
+                "subset": _subset(shown, own),
                 "compared_sources": sorted({c["source"] for c in judged}),
                 "disputed": any(c and c["verdict"] in compare.IN_DISPUTE for c in [own, *wholes]),
             }
         )
     return _parts_after_wholes(matrix)
+
+
+def _slots_of(claims: list[Record]) -> set[str]:
+    return {compare.slot_key(claim) for claim in claims}
 
 
 def _claim_key(claim: Record) -> tuple[Any, ...]:

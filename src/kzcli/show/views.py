@@ -301,7 +301,7 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
     """The timeline's columns: titled ones at a terminal, every one in machine formats."""
     return [
         Column("id", None, lambda e: e["id"], unbroken=True),
-        Column("date", "Date", lambda e: e["date"], show=lambda e: event_date(e, keys)),
+        Column("date", "Date", lambda e: e["date"], show=lambda e: event_date(e, keys, "\n"), unbroken=True),
         Column("date_qualifier", None, lambda e: e.get("date_qualifier") or ""),
         Column("end_date", None, lambda e: e["end_date"] or ""),
         Column("time", None, lambda e: e["time"] or ""),
