@@ -14,6 +14,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
+from kzcli.kb.speakers import voice_map
 from kzcli.errors import BadUsage, NoMatch
 from kzcli.textnorm import clean_text, name_key
 from kzcli.wording import dated, event_date, figure_value
@@ -220,8 +221,16 @@ def source_detail(conn: sqlite3.Connection, source_id: str) -> Record:
         "ORDER BY paragraph, kind, record_id",
         (source_id,),
     ).fetchall()
+    voices = voice_map(doc)
     doc["cited_by"] = [
-        {"type": kind, "id": rid, "label": label, "paragraph": para, "excerpt": excerpt}
+        {
+            "type": kind,
+            "id": rid,
+            "label": label,
+            "paragraph": para,
+            "speaker": voices[para].words() if para in voices else None,
+            "excerpt": excerpt,
+        }
         for kind, rid, label, para, excerpt in cited
     ]
     doc["facts"] = len({(row[0], row[1]) for row in cited})
@@ -388,7 +397,8 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
         raise NoMatch(f"no source, event, figure or statement has the id {rid!r}")
     cited = source_docs(conn, {item["source"] for item in items})
     marks = [{"id": d["id"], "verdict": d["verdict"], "explanation": d["explanation"]} for d in dispute]
-    return {**fact, "disputed": bool(dispute), "disputes": marks}, items, cited
+    inferred = dict(doc.get("inferred") or {})
+    return {**fact, "disputed": bool(dispute), "disputes": marks, "inferred": inferred}, items, cited
 
 
 def disputes(conn: sqlite3.Connection, verdicts: tuple[str, ...]) -> list[Record]:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from kzcli.show import inferred as inferring
+
 Record = dict[str, Any]
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -70,16 +72,31 @@ def _entries(items: list[Record], sources: dict[str, Record], escape: Callable[[
     """Each citation as 'side: document, ¶N: “excerpt”', every part passed through `escape`."""
     entries = []
     for item in items:
-        where = f", ¶{item['paragraph']}" if item.get("paragraph") else ""
+        where = f", ¶{item['paragraph']}{_voice(item)}" if item.get("paragraph") else ""
         quote = f": “{escape(item['excerpt'])}”" if item.get("excerpt") else ""
         entries.append(f"{escape(_side(item))}{escape(_document(sources[item['source']]))}{where}{quote}")
     return entries
 
 
+def _voice(item: Record) -> str:
+    """Whose words the paragraph is, when the record says (an interviewee's answer, a question)."""
+    speaker = item.get("speaker")
+    if not speaker:
+        return ""
+    return " (the interviewer's question)" if speaker == "question" else f" (spoken by {speaker})"
+
+
+def _inferences(fact: Record) -> str:
+    """The reasons a fact's inferred values are inferred, after its citations (empty if none)."""
+    return ". ".join(inferring.reason_lines(fact))
+
+
 def as_text(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
-    """One line per citation: document, paragraph, quoted excerpt."""
+    """One line per citation: document, paragraph, quoted excerpt; then what is inferred, and why."""
     head = f"{fact['label']} [{fact['id']}]{_verdicts(fact, ' (in dispute: every side is cited)')}"
+    head += f" {inferring.MARK}" if fact.get("inferred") else ""
     lines = [head, *(f"  {entry}" for entry in _entries(items, sources, str))]
+    lines += [f"  {line}" for line in inferring.reason_lines(fact)]
     lines += [f"  {m['verdict']} ({m['id']}): {m['explanation']}" for m in fact.get("disputes", [])]
     return "\n".join(lines)
 
@@ -92,7 +109,9 @@ def _verdicts(fact: Record, said: str) -> str:
 def as_markdown(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
     """A Markdown list, excerpts as quotations."""
     head = f"**{_md(fact['label'])}** (`{fact['id']}`){_verdicts(fact, ' — in dispute; every side is cited')}"
+    head += f" {inferring.MARK}" if fact.get("inferred") else ""
     lines = [head, *(f"- {entry}" for entry in _entries(items, sources, _md))]
+    lines += [f"- {_md(line)}" for line in inferring.reason_lines(fact)]
     lines += [f"- *{m['verdict']}* (`{m['id']}`): {_md(m['explanation'])}" for m in fact.get("disputes", [])]
     return "\n".join(lines)
 
@@ -128,6 +147,8 @@ def as_bibtex(fact: Record, items: list[Record], sources: dict[str, Record]) -> 
             note += f": “{item['excerpt']}”"
         if "published" in source["inferred"]:
             note += ". Date inferred: " + source["inferred"]["published"]
+        if fact.get("inferred"):
+            note += ". " + _inferences(fact)
         if note:
             fields["note"] = note.removeprefix(". ")
         body = ",\n".join(f"  {name} = {{{_bib(value)}}}" for name, value in fields.items())
@@ -162,6 +183,8 @@ def as_csl(fact: Record, items: list[Record], sources: dict[str, Record]) -> str
             note += f"; paragraph {item['paragraph']}"
         if item.get("excerpt"):
             note += f": “{item['excerpt']}”"
+        if fact.get("inferred"):
+            note += "; " + _inferences(fact)
         if note:
             entry["note"] = note.removeprefix("; ")
         entry["language"] = source["language"]

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-CITATION = {"source": "str", "paragraph": "int", "excerpt": "str", "note": "str?"}
+CITATION = {"source": "str", "paragraph": "int", "excerpt": "str", "note": "str?", "speaker": "str?"}
+# What a record reads between the lines: field (or `link`) -> why.
+INFERRED = {"inferred": "{str}"}
 MARK = {"id": "str", "kind": "str", "verdict": "str"}
 DATE_CLAIM = CITATION | {"date": "str", "qualifier": "str?", "end_date": "str?", "refers_to": "str?"}
 CLAIM = CITATION | {
@@ -46,7 +48,7 @@ CLAIM = CITATION | {
 MATRIX_CLAIM = {
     k: v
     for k, v in CLAIM.items()
-    if k not in ("paragraph", "excerpt", "note", "date", "end_date", "refers_to", "place")
+    if k not in ("paragraph", "excerpt", "note", "speaker", "date", "end_date", "refers_to", "place")
 } | {"citations": "[citation]"}
 MARKED = {"disputes": "[mark]", "disputed": "bool"}
 EVENT = {
@@ -63,7 +65,7 @@ EVENT = {
     "actors": "[str]",
     "tags": "[str]",
     "citations": "[citation]",
-} | MARKED
+} | INFERRED | MARKED
 STATEMENT = {
     "id": "str",
     "date": "str?",
@@ -71,7 +73,7 @@ STATEMENT = {
     "citations": "[citation]",
     "actor": "str",
     "actor_name": "str",
-} | MARKED
+} | INFERRED | MARKED
 ROLE = {"title": "str", "from": "str?", "to": "str?", "citations": "[citation]"}
 ACTOR = {
     "id": "str",
@@ -82,7 +84,7 @@ ACTOR = {
     "roles": "[role]",
     "statements": "[statement]",
     "citations": "[citation]",
-} | MARKED
+} | INFERRED | MARKED
 PLACE = {
     "id": "str",
     "name": "str",
@@ -91,7 +93,7 @@ PLACE = {
     "region": "str?",
     "note": "str?",
     "citations": "[citation]",
-} | MARKED
+} | INFERRED | MARKED
 FIGURE = {
     "id": "str",
     "era": "str",
@@ -107,7 +109,7 @@ FIGURE = {
     "note": "str?",
     "citations": "[citation]",
     "shown": "str",
-} | MARKED
+} | INFERRED | MARKED
 SOURCE = {
     "id": "str",
     "key": "str?",
@@ -123,6 +125,7 @@ SOURCE = {
     "note": "str?",
     "elements": "[element]",
     "uncited": "[uncited]",
+    "speakers": "[speaker]",
     "folder": "str",
     "facts": "int",
 }
@@ -159,6 +162,7 @@ SHAPES: dict[str, dict[str, str]] = {
     "person": {"name": "str", "role": "str", "note": "str?"},
     "element": {"kind": "str", "paragraph": "int", "text": "str"},
     "uncited": {"paragraph": "int", "reason": "str"},
+    "speaker": {"paragraphs": "[int]", "voice": "str", "person": "str?", "actor": "str?"},
     "event": EVENT,
     "statement": STATEMENT,
     "actor": ACTOR,
@@ -169,7 +173,14 @@ SHAPES: dict[str, dict[str, str]] = {
     "actor_profile": ACTOR | {"events": "[event]", "sources": "[str]"},
     "place_profile": PLACE | {"events": "[event]", "sources": "[str]"},
     "source_detail": SOURCE | {"cited_by": "[cited_by]"},
-    "cited_by": {"type": "str", "id": "str", "label": "str", "paragraph": "int", "excerpt": "str"},
+    "cited_by": {
+        "type": "str",
+        "id": "str",
+        "label": "str",
+        "paragraph": "int",
+        "speaker": "str?",
+        "excerpt": "str",
+    },
     "metric_summary": {
         "metric": "str",
         "figures": "int",

@@ -605,11 +605,21 @@ def source_detail(doc: Record, evidence: bool) -> View:
         meta.append(["note", doc["note"]])
     meta += [[e["kind"], f"{e['text']} (¶{e['paragraph']})"] for e in doc.get("elements", [])]
     meta += [[f"uncited ¶{u['paragraph']}", u["reason"]] for u in doc.get("uncited", [])]
-    columns = ["Paragraph", "Type", "Id", "Fact"] + (["Excerpt"] if evidence else [])
+    meta += _voices(doc)
+    # A text of one voice keeps its table as it was; one with a speaker map shows who speaks where.
+    voiced = bool(doc.get("speakers"))
+    columns = ["Paragraph", *(["Speaker"] if voiced else []), "Type", "Id", "Fact"]
     facts = Table(
-        columns,
+        columns + (["Excerpt"] if evidence else []),
         [
-            [str(c["paragraph"]), c["type"], c["id"], c["label"], *([c["excerpt"]] if evidence else [])]
+            [
+                str(c["paragraph"]),
+                *([c.get("speaker") or "text"] if voiced else []),
+                c["type"],
+                c["id"],
+                c["label"],
+                *([c["excerpt"]] if evidence else []),
+            ]
             for c in doc["cited_by"]
         ],
         title="Facts citing this source",
@@ -617,7 +627,7 @@ def source_detail(doc: Record, evidence: bool) -> View:
     flat = [list(r) for r in meta] + [
         [
             "fact",
-            f"¶{c['paragraph']} {c['type']} {c['id']}: {c['label']}"
+            f"¶{c['paragraph']}{_spoken(c)} {c['type']} {c['id']}: {c['label']}"
             + (f" — “{c['excerpt']}”" if evidence else ""),
         ]
         for c in doc["cited_by"]
@@ -628,6 +638,19 @@ def source_detail(doc: Record, evidence: bool) -> View:
         Table(["field", "value"], flat),
         fields=record_table(doc),
     )
+
+
+def _voices(doc: Record) -> list[list[str]]:
+    """The speaker map as profile rows: the paragraphs, then whose voice they are."""
+    rows = []
+    for entry in doc.get("speakers") or []:
+        words = f"{entry['person']}'s answer" if entry.get("person") else entry["voice"]
+        rows.append([f"voice ¶{', '.join(map(str, entry['paragraphs']))}", words])
+    return rows
+
+
+def _spoken(cited: Record) -> str:
+    return f" ({cited['speaker']})" if cited.get("speaker") else ""
 
 
 # A matched word in a terminal table's cell, between two private-use characters: render.py
