@@ -14,8 +14,8 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from kzcli.kb.speakers import voice_map
 from kzcli.errors import BadUsage, NoMatch
+from kzcli.kb.speakers import voice_map
 from kzcli.textnorm import clean_text, name_key
 from kzcli.wording import dated, event_date, figure_value
 

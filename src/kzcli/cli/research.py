@@ -8,6 +8,7 @@ import typer
 
 from kzcli.ask import lookups as queries
 from kzcli.ask import summaries as research
+from kzcli.ask.coverage import uncited_facts
 from kzcli.cli import batch
 from kzcli.cli.app import (
     BRIEF_LINES,
@@ -83,7 +84,8 @@ def gaps(
     kb = queries.export(_state(ctx).conn, {})
     found = research.gaps(kb)
     if sources_dir is not None:
-        found += research.coverage(kb, _paragraphs_by_source(kb["sources"], sources_dir))
+        texts = _paragraphs_by_source(kb["sources"], sources_dir)
+        found += research.coverage(kb, texts) + uncited_facts(kb, texts)
     emit(ctx, research_views.gaps(found), fmt, fields)
 
 

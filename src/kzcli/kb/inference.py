@@ -83,7 +83,7 @@ def _cited(texts: Texts, cite: Mapping[str, Any]) -> str | None:
     blocks = texts.get(cite["source"])
     if blocks is None or cite["paragraph"] > len(blocks):
         return None  # the excerpt check reports a missing text or paragraph
-    return blocks[cite["paragraph"] - 1]
+    return str(blocks[cite["paragraph"] - 1])
 
 
 def unmarked(kind: str, record: Mapping[str, Any], texts: Texts) -> Iterator[Finding]:
@@ -100,9 +100,12 @@ def unmarked(kind: str, record: Mapping[str, Any], texts: Texts) -> Iterator[Fin
 def _dated(field: str, date: str, citations: list[Mapping[str, Any]], texts: Texts) -> Iterator[Finding]:
     paragraphs = [p for p in (_cited(texts, c) for c in citations) if p is not None]
     if len(paragraphs) == len(citations) and not date_written(date, paragraphs):
-        yield (field,), (
-            f"{field}: no cited paragraph writes {date}; a date read from context is marked "
-            f"(inferred: {{{field}: why}})"
+        yield (
+            (field,),
+            (
+                f"{field}: no cited paragraph writes {date}; a date read from context is marked "
+                f"(inferred: {{{field}: why}})"
+            ),
         )
 
 
@@ -124,8 +127,11 @@ def _linked(record: Mapping[str, Any], texts: Texts) -> Iterator[Finding]:
         paragraph = _cited(texts, cite)
         if paragraph is not None and not names_it(record, paragraph):
             where = ".".join(map(str, loc))
-            yield loc, (
-                f"{where}: {cite['source']} paragraph {cite['paragraph']} does not name "
-                f"{record['name']}; a record joining two texts marks the link (inferred: {{link: why}})"
+            yield (
+                loc,
+                (
+                    f"{where}: {cite['source']} paragraph {cite['paragraph']} does not name "
+                    f"{record['name']}; a record joining two texts marks the link (inferred: {{link: why}})"
+                ),
             )
             return

@@ -10,8 +10,6 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from kzcli.kb.inference import INFERRED_LINK
-
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -21,6 +19,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+from kzcli.kb.inference import INFERRED_LINK
 
 MAX_EXCERPT_WORDS = 25
 
@@ -212,7 +212,7 @@ class Source(_Record):
     )
     speakers: list[Speaker] = Field(
         default=[],
-        description="Who speaks where, in a text with several voices; a paragraph not listed is the text's own.",
+        description="Who speaks where in a text of several voices; a paragraph not listed is the text's own.",
     )
 
     @model_validator(mode="after")

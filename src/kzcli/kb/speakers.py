@@ -43,13 +43,10 @@ class SpeakerCheck:
     """The speaker maps of every source and the actors their people are, ready to check citations."""
 
     maps: dict[str, dict[int, Voice]]
-    keys: dict[str, str]
 
     @classmethod
     def of(cls, sources: Iterable[Mapping[str, Any]]) -> SpeakerCheck:
-        sources = list(sources)
-        maps = {s["id"]: voice_map(s) for s in sources if s.get("speakers")}
-        return cls(maps, {s["id"]: s.get("key") or s["id"] for s in sources})
+        return cls({s["id"]: voice_map(s) for s in sources if s.get("speakers")})
 
     def problem(self, cite: Mapping[str, Any], originator: str | None, filed: str) -> str | None:
         """What is wrong with one citation's voice, or None.
@@ -61,7 +58,7 @@ class SpeakerCheck:
         speaker = cite.get("speaker")
         if voices is None:
             return None if speaker != QUESTION else f"speaker: {cite['source']} has no speaker map"
-        where = f"{self.keys.get(cite['source'], cite['source'])} paragraph {cite['paragraph']}"
+        where = f"{cite['source']} paragraph {cite['paragraph']}"
         voice = voices.get(cite["paragraph"])
         if voice is None or voice.voice not in ("question", "answer"):
             if speaker is None:
@@ -83,7 +80,7 @@ class SpeakerCheck:
         if originator == actor:
             return None
         if originator is not None:
-            return f"{where} is {person}'s answer, but {filed} {originator!r} (speaker: {actor} says why)"
+            return f"{where} is {person}'s answer, but {filed} {originator!r} (credit {actor}, or add speaker: {actor})"
         return f"{where} is {person}'s answer: name the speaker (speaker: {actor})"
 
 

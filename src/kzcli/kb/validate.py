@@ -240,7 +240,8 @@ def _speaker_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], actor
         for i, entry in enumerate(source["speakers"]):
             if entry["actor"] is not None and entry["actor"] not in actors:
                 where = _located_line(raw, ("speakers", i, "actor"))
-                check.report(raw, where, source["id"], f"speakers.{i}.actor: unknown actor {entry['actor']!r}")
+                message = f"speakers.{i}.actor: unknown actor {entry['actor']!r}"
+                check.report(raw, where, source["id"], message)
     speakers = SpeakerCheck.of(valid["sources"])
     if not speakers.maps:
         return

@@ -22,8 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 CITATION = {"source": "str", "paragraph": "int", "excerpt": "str", "note": "str?", "speaker": "str?"}
-# What a record reads between the lines: field (or `link`) -> why.
-INFERRED = {"inferred": "{str}"}
 MARK = {"id": "str", "kind": "str", "verdict": "str"}
 DATE_CLAIM = CITATION | {"date": "str", "qualifier": "str?", "end_date": "str?", "refers_to": "str?"}
 CLAIM = CITATION | {
@@ -65,7 +63,8 @@ EVENT = {
     "actors": "[str]",
     "tags": "[str]",
     "citations": "[citation]",
-} | INFERRED | MARKED
+    "inferred": "{str}",
+} | MARKED
 STATEMENT = {
     "id": "str",
     "date": "str?",
@@ -73,7 +72,8 @@ STATEMENT = {
     "citations": "[citation]",
     "actor": "str",
     "actor_name": "str",
-} | INFERRED | MARKED
+    "inferred": "{str}",
+} | MARKED
 ROLE = {"title": "str", "from": "str?", "to": "str?", "citations": "[citation]"}
 ACTOR = {
     "id": "str",
@@ -84,7 +84,8 @@ ACTOR = {
     "roles": "[role]",
     "statements": "[statement]",
     "citations": "[citation]",
-} | INFERRED | MARKED
+    "inferred": "{str}",
+} | MARKED
 PLACE = {
     "id": "str",
     "name": "str",
@@ -93,7 +94,8 @@ PLACE = {
     "region": "str?",
     "note": "str?",
     "citations": "[citation]",
-} | INFERRED | MARKED
+    "inferred": "{str}",
+} | MARKED
 FIGURE = {
     "id": "str",
     "era": "str",
@@ -109,7 +111,8 @@ FIGURE = {
     "note": "str?",
     "citations": "[citation]",
     "shown": "str",
-} | INFERRED | MARKED
+    "inferred": "{str}",
+} | MARKED
 SOURCE = {
     "id": "str",
     "key": "str?",
