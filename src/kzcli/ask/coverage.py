@@ -15,9 +15,7 @@ from kzcli.kb.speakers import voice_map
 
 Record = dict[str, Any]
 
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-)
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _ORD = r"(?:st|nd|rd|th)"
 # "5 January 2022", "January 5th, 2022", "mid-January", "the 5th", "2019": a date as a text writes it.
 _DATE = re.compile(
@@ -30,10 +28,11 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:[,.\s]\d{3})*(?:\.\d+)?(?:\s?%)?")
 _NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'-]*)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;•]\s+|[“\"(]\s*)$")
 # Words that open a run of capitals without being part of a name ("In Brussels", "While Ukraine").
-_LEADING = frozenset(
+_LEADING_WORDS = (
     "I A An The In On At By For From With As After Before Since During But And Or While Last This That "
-    "These Those Its His Her Their Our Some Many Most Other Both Each Every If When Although".split()
+    "These Those Its His Her Their Our Some Many Most Other Both Each Every If When Although"
 )
+_LEADING = frozenset(_LEADING_WORDS.split())
 # A lone adjective of place or people ("Russian", "European", "Western") names no one.
 _ADJECTIVE = re.compile(r"\w+(?:ian|ean|ern|ese|ish)")
 _POSSESSIVE = re.compile(r"[’']s$")
@@ -63,6 +62,8 @@ def _name(run: str, opens_sentence: bool) -> str | None:
     words = run.split()
     while words and words[0] in _LEADING:
         words, opens_sentence = words[1:], False
+    if opens_sentence and len(words) > 2 and words[1] in ("the", "of", "de"):
+        words, opens_sentence = words[2:], False  # "Later the Port Authority": the sentence's first word
     if not words or (opens_sentence and len(words) == 1) or re.fullmatch(_MONTH, words[0]):
         return None
     if len(words) == 1 and _ADJECTIVE.fullmatch(words[0]):
@@ -113,5 +114,7 @@ def uncited_facts(kb: dict[str, list[Record]], texts: dict[str, list[str]]) -> l
                     continue  # the answer's own label: "Cyrille Bret : …"
                 if not any(_key(text) in excerpt for excerpt in quoted):
                     where = f"{source['id']}#{number}"
-                    rows.append({"type": "paragraph", "id": where, "gap": f"{kind} not cited", "detail": text})
+                    rows.append(
+                        {"type": "paragraph", "id": where, "gap": f"{kind} not cited", "detail": text}
+                    )
     return rows

@@ -162,7 +162,12 @@ Voice = Literal["introduction", "question", "answer", "caption", "credit", "biog
 
 
 class Speaker(_Record):
-    """Who speaks in some paragraphs of a text with several voices: an answer names its person."""
+    """Who speaks in some paragraphs of a text with several voices: an answer names its person.
+
+    Validation: a record citing an answer credits its person (a statement filed under that actor,
+    a figure attributed to them, or the citation's `speaker`); a record citing a question says
+    it is about the question (`speaker: question`), since a question is no evidence of a fact.
+    """
 
     paragraphs: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)] = Field(
         description="Every paragraph this voice holds; an answer lists each paragraph it runs over."
@@ -270,7 +275,10 @@ class Event(_Inferable):
     inferred: dict[str, Text] = Field(
         default={},
         description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference (kz shows the mark wherever the value shows).",
+        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
+        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
+        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
+        "cited paragraph names it by none of its names or aliases.",
     )
 
     @model_validator(mode="after")
@@ -310,7 +318,10 @@ class Statement(_Inferable):
     inferred: dict[str, Text] = Field(
         default={},
         description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference (kz shows the mark wherever the value shows).",
+        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
+        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
+        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
+        "cited paragraph names it by none of its names or aliases.",
     )
 
 
@@ -328,7 +339,10 @@ class Actor(_Inferable):
     inferred: dict[str, Text] = Field(
         default={},
         description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference (kz shows the mark wherever the value shows).",
+        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
+        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
+        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
+        "cited paragraph names it by none of its names or aliases.",
     )
 
 
@@ -345,7 +359,10 @@ class Place(_Inferable):
     inferred: dict[str, Text] = Field(
         default={},
         description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference (kz shows the mark wherever the value shows).",
+        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
+        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
+        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
+        "cited paragraph names it by none of its names or aliases.",
     )
 
 
@@ -374,7 +391,10 @@ class Figure(_Inferable):
     inferred: dict[str, Text] = Field(
         default={},
         description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference (kz shows the mark wherever the value shows).",
+        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
+        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
+        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
+        "cited paragraph names it by none of its names or aliases.",
     )
 
 

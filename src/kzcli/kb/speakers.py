@@ -80,7 +80,8 @@ class SpeakerCheck:
         if originator == actor:
             return None
         if originator is not None:
-            return f"{where} is {person}'s answer, but {filed} {originator!r} (credit {actor}, or add speaker: {actor})"
+            fix = f"credit {actor}, or add speaker: {actor}"
+            return f"{where} is {person}'s answer, but {filed} {originator!r} ({fix})"
         return f"{where} is {person}'s answer: name the speaker (speaker: {actor})"
 
 

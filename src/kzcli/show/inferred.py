@@ -16,14 +16,18 @@ Record = dict[str, Any]
 MARK = "(inferred)"
 
 
+# Among a record's fields, `link` marks those that say what the record is: an event's title, an actor's name.
+LINK = INFERRED_LINK
+
+
 def is_inferred(record: Record, *fields: str) -> bool:
-    """Whether any of `fields`, or the record as a link between texts, is marked inferred."""
+    """Whether any of `fields` (`link` among them, for the record as a link between texts) is inferred."""
     inferred = record.get("inferred") or {}
-    return any(name in inferred for name in (*fields, INFERRED_LINK))
+    return any(name in inferred for name in fields)
 
 
 def marked(record: Record, text: str, *fields: str) -> str:
-    """`text` with the mark after it when one of `fields` (or the record's link) is inferred."""
+    """`text` with the mark after it when one of `fields` is inferred."""
     return f"{text} {MARK}" if text and is_inferred(record, *fields) else text
 
 

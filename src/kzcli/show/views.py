@@ -293,7 +293,9 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
             "title",
             "Event",
             lambda e: e["title"],
-            show=lambda e: inferring.marked(e, e["title"], "title", "summary", "places", "actors"),
+            show=lambda e: inferring.marked(
+                e, e["title"], "title", "summary", "places", "actors", inferring.LINK
+            ),
         ),
         Column(
             "places",
@@ -367,16 +369,21 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
         rows += [
             ["kind", doc["kind"]],
             ["aliases", _join(doc["aliases"])],
-            ["description", inferring.marked(doc, doc["description"], "description")],
+            ["description", inferring.marked(doc, doc["description"], "description", inferring.LINK)],
         ]
         rows += [
-            ["role", inferring.marked(doc, f"{role_text(r)} [{_cite_keys(r['citations'], keys)}]", "roles")]
+            [
+                "role",
+                inferring.marked(
+                    doc, f"{role_text(r)} [{_cite_keys(r['citations'], keys)}]", "roles", inferring.LINK
+                ),
+            ]
             for r in doc["roles"]
         ]
     else:
         rows += [["kind", doc["kind"]], ["aliases", _join(doc["aliases"])]]
         rows += [["region", inferring.marked(doc, doc["region"] or "", "region")]]
-        rows += [["note", inferring.marked(doc, doc["note"] or "", "note")]]
+        rows += [["note", inferring.marked(doc, doc["note"] or "", "note", inferring.LINK)]]
     rows.append(["record cited in", _cite_keys(doc["citations"], keys)])
     # The record's own citations are fewer than the sources of everything shown with it.
     every = _cite_keys([{"source": x} for x in doc["sources"]], keys)
@@ -395,7 +402,7 @@ def _statements_table(statements: list[Record], keys: dict[str, str], evidence: 
         [
             [
                 inferring.marked(s, s["date"] or "", "date"),
-                inferring.marked(s, s["summary"], "summary"),
+                inferring.marked(s, s["summary"], "summary", inferring.LINK),
                 quoted_words(s["citations"]),
                 _cite_keys(s["citations"], keys),
             ]
@@ -438,7 +445,9 @@ def listing(kind: str, docs: list[Record], evidence: bool = False) -> View:
     """All actors or places, one row each."""
     columns = [
         Column("id", "Id", lambda d: d["id"], unbroken=True),
-        Column("name", "Name", lambda d: d["name"], show=_marked("name", "description", "roles")),
+        Column(
+            "name", "Name", lambda d: d["name"], show=_marked("name", "description", "roles", inferring.LINK)
+        ),
         Column("kind", "Kind", lambda d: d["kind"]),
         Column(
             "aliases",
