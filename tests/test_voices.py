@@ -16,7 +16,7 @@ import pytest
 from conftest import HERE, SHARED_SOURCES
 from kzcli.ask.coverage import found_in
 from kzcli.errors import ExitCode
-from kzcli.kb.inference import date_written, names_it
+from kzcli.kb.inference import date_written, names_it, unmarked
 from kzcli.kb.speakers import SpeakerCheck
 
 VOICES = HERE / "fixtures" / "voices"
@@ -264,3 +264,18 @@ def test_the_bundled_interview_maps_every_paragraph() -> None:
     assert [n for n, v in voices.items() if v[0] == "question"] == [4, 7, 10, 13, 16]
     assert [n for n, v in voices.items() if v[1] == "Anel Arapova"] == [6, 8, 9, 15]
     assert [n for n, v in voices.items() if v[1] == "Cyrille Bret"] == [5, 11, 12, 14, 17, 18, 19]
+
+
+def test_a_date_claim_read_from_context_must_be_marked_too() -> None:
+    """Each date claim is checked against its own paragraph; `inferred.date_claims` excuses them."""
+    texts = {"s": ["January 5. Crowds gathered.", "In the evening, the president called for troops."]}
+    event = {
+        "date_claims": [
+            {"source": "s", "paragraph": 1, "date": "2022-01-05"},
+            {"source": "s", "paragraph": 2, "date": "2022-01-05"},
+        ]
+    }
+    found = list(unmarked("events", event, texts))
+    assert [where for where, _ in found] == [("date_claims", 1, "date")]
+    assert found[0][1].startswith("date_claims.1.date: no cited paragraph writes 2022-01-05")
+    assert list(unmarked("events", {**event, "inferred": {"date_claims": "why"}}, texts)) == []

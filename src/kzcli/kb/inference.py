@@ -4,8 +4,9 @@ A record marks such a value in `inferred: {field: reason}`; the key `link` marks
 that joins two texts' facts (one text names the subject, another only describes it). Two
 rules can be checked mechanically, so `kz validate --sources-dir` checks them:
 
-- a date read from context: a figure's `as_of`, or an event's `date`, that none of its cited
-  paragraphs writes out (the day with its month, the month, or the year) is marked inferred;
+- a date read from context: a figure's `as_of`, an event's `date` or one of its `date_claims`, that
+  none of its cited paragraphs writes out (the day with its month, the month, or the year) is marked
+  inferred (`as_of`, `date` or `date_claims`);
 - a link between texts: an actor or place citing two or more sources, one of whose cited
   paragraphs names it by none of its names or aliases, is marked `link`.
 
@@ -93,6 +94,10 @@ def unmarked(kind: str, record: Mapping[str, Any], texts: Texts) -> Iterator[Fin
         yield from _dated("as_of", record["as_of"], record["citations"], texts)
     if kind == "events" and record.get("date") and "date" not in inferred:
         yield from _dated("date", record["date"], record["citations"], texts)
+    if kind == "events" and "date_claims" not in inferred:
+        for i, claim in enumerate(record.get("date_claims") or []):
+            for _, message in _dated("date_claims", claim["date"], [claim], texts):
+                yield ("date_claims", i, "date"), message.replace("date_claims:", f"date_claims.{i}.date:", 1)
     if kind in ("actors", "places") and INFERRED_LINK not in inferred:
         yield from _linked(record, texts)
 

@@ -108,6 +108,19 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# Values read between the lines, on every kind of fact; the rules are kzcli.kb.inference's.
+InferredMarks = Annotated[
+    dict[str, Text],
+    Field(
+        description="Values read between the lines, each field with its reason; `link` when the record "
+        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
+        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date (or date claim) "
+        "that no cited paragraph writes out, and (as `link`) for an actor or place citing two or more "
+        "sources when one cited paragraph names it by none of its names or aliases."
+    ),
+]
+
+
 class _Inferable(_Record):
     """A record that may mark values as inferred: each key one of its fields, or `link`."""
 
@@ -272,14 +285,7 @@ class Event(_Inferable):
     actors: list[Id] = []
     tags: list[Id] = []
     citations: list[Citation] = []
-    inferred: dict[str, Text] = Field(
-        default={},
-        description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
-        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
-        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
-        "cited paragraph names it by none of its names or aliases.",
-    )
+    inferred: InferredMarks = {}
 
     @model_validator(mode="after")
     def _one_way_to_date(self) -> Event:
@@ -315,14 +321,7 @@ class Statement(_Inferable):
     date: PartialDate | None = None
     summary: Text
     citations: Citations
-    inferred: dict[str, Text] = Field(
-        default={},
-        description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
-        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
-        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
-        "cited paragraph names it by none of its names or aliases.",
-    )
+    inferred: InferredMarks = {}
 
 
 class Actor(_Inferable):
@@ -336,14 +335,7 @@ class Actor(_Inferable):
     roles: list[Role] = []
     statements: list[Statement] = []
     citations: Citations
-    inferred: dict[str, Text] = Field(
-        default={},
-        description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
-        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
-        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
-        "cited paragraph names it by none of its names or aliases.",
-    )
+    inferred: InferredMarks = {}
 
 
 class Place(_Inferable):
@@ -356,14 +348,7 @@ class Place(_Inferable):
     region: Name | None = None
     note: Text | None = None
     citations: Citations
-    inferred: dict[str, Text] = Field(
-        default={},
-        description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
-        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
-        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
-        "cited paragraph names it by none of its names or aliases.",
-    )
+    inferred: InferredMarks = {}
 
 
 class Figure(_Inferable):
@@ -388,14 +373,7 @@ class Figure(_Inferable):
     )
     note: Text | None = None
     citations: Citations
-    inferred: dict[str, Text] = Field(
-        default={},
-        description="Values read between the lines, each field with its reason; `link` when the record "
-        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
-        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date that no cited "
-        "paragraph writes out, and (as `link`) for an actor or place citing two or more sources when one "
-        "cited paragraph names it by none of its names or aliases.",
-    )
+    inferred: InferredMarks = {}
 
 
 class Scope(_Record):
