@@ -112,6 +112,16 @@ def test_every_build_refuses_an_answer_with_no_speaker(kz, tmp_path: Path) -> No
     assert "(speaker: mara-quist)" in result.stderr
 
 
+def test_an_edit_that_drops_a_speaker_is_refused_by_the_update_too(kz, tmp_path: Path) -> None:
+    """After a first build, an edited event is checked like a new KB: no quiet incremental update."""
+    kb = _copy(tmp_path)
+    assert kz("--data-dir", str(kb), "timeline").code == ExitCode.OK
+    _edit(kb / "events.yaml", "      speaker: mara-quist\n", "")
+    result = kz("--data-dir", str(kb), "timeline")
+    assert result.code == ExitCode.INVALID_KB
+    assert "old-town-flooded: citations.0: harbour-review paragraph 3 is Mara Quist's answer" in result.stderr
+
+
 def test_a_date_read_from_context_must_be_marked(kz, tmp_path: Path) -> None:
     """'By the next night' writes no date: the event's date unmarked is an error naming the date."""
     kb = _copy(tmp_path)

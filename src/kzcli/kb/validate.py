@@ -234,6 +234,12 @@ def _reference_pass(
     _speaker_pass(check, valid, known["actors"])
 
 
+def speaker_problems(speakers: SpeakerCheck, kind: str, record: dict[str, Any]) -> Iterator[str]:
+    """Each citation of `record` whose voice is wrong, as a message (an update checks an edit with it)."""
+    for _loc, message in record_problems(speakers, kind, record, _citations(record)):
+        yield message
+
+
 def _speaker_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], actors: Container[str]) -> None:
     """Each answer in a speaker map is an actor's, and every citation credits its paragraph's voice."""
     for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True):
