@@ -289,3 +289,15 @@ def test_a_date_claim_read_from_context_must_be_marked_too() -> None:
     assert [where for where, _ in found] == [("date_claims", 1, "date")]
     assert found[0][1].startswith("date_claims.1.date: no cited paragraph writes 2022-01-05")
     assert list(unmarked("events", {**event, "inferred": {"date_claims": "why"}}, texts)) == []
+
+
+def test_a_source_s_inferred_people_are_marked_where_they_show(kz) -> None:
+    """PG's author is read from its closing bio: the people cell and the BibTeX author say so."""
+    rows = kz("sources", "-f", "tsv", "--fields", "id,people").stdout.splitlines()
+    pg = next(row for row in rows if row.startswith("paris-globalist\t"))
+    assert pg.endswith("Lena Faucher (author) (inferred)")
+    cc = next(row for row in rows if row.startswith("chaos-and-crackdown\t"))
+    assert "(inferred)" not in cc
+    bibtex = kz("cite", "paris-globalist", "--style", "bibtex").stdout
+    assert "Author inferred: Lena Faucher's part is inferred" in bibtex
+    assert ".." not in bibtex

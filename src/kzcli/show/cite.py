@@ -31,7 +31,8 @@ class Style(str, Enum):
 
 
 def _people(source: Record) -> str:
-    return ", ".join(f"{p['name']} ({p['role']})" for p in source["people"])
+    people = ", ".join(f"{p['name']} ({p['role']})" for p in source["people"])
+    return people + (" (inferred)" if "people" in source["inferred"] else "")
 
 
 def _published(source: Record) -> str:
@@ -76,6 +77,11 @@ def _entries(items: list[Record], sources: dict[str, Record], escape: Callable[[
         quote = f": “{escape(item['excerpt'])}”" if item.get("excerpt") else ""
         entries.append(f"{escape(_side(item))}{escape(_document(sources[item['source']]))}{where}{quote}")
     return entries
+
+
+def _then(note: str, more: str) -> str:
+    """`note` and one more sentence, without a doubled full stop."""
+    return f"{note.rstrip('.')}. {more}"
 
 
 def _voice(item: Record) -> str:
@@ -147,8 +153,10 @@ def as_bibtex(fact: Record, items: list[Record], sources: dict[str, Record]) -> 
             note += f": “{item['excerpt']}”"
         if "published" in source["inferred"]:
             note += ". Date inferred: " + source["inferred"]["published"]
+        if "people" in source["inferred"] and fields.get("author"):
+            note = _then(note, "Author inferred: " + source["inferred"]["people"])
         if fact.get("inferred"):
-            note += ". " + _inferences(fact)
+            note = _then(note, _inferences(fact))
         if note:
             fields["note"] = note.removeprefix(". ")
         body = ",\n".join(f"  {name} = {{{_bib(value)}}}" for name, value in fields.items())

@@ -604,7 +604,7 @@ def _range(row: Record) -> str:
 
 
 def _people(doc: Record) -> str:
-    return "; ".join(f"{p['name']} ({p['role']})" for p in doc["people"])
+    return inferring.marked(doc, "; ".join(f"{p['name']} ({p['role']})" for p in doc["people"]), "people")
 
 
 def sources(docs: list[Record], bundled: str) -> View:
