@@ -46,6 +46,9 @@ def _write(path: Path, records: list[dict[str, object]]) -> None:
     path.write_text("".join(f"- {json.dumps(r, ensure_ascii=False)}\n" for r in records), encoding="utf-8")
 
 
+GENERATED_DATE = "A generated date: the generated text writes none."
+
+
 def synthesise(events: int, out: Path) -> dict[str, int]:
     """Write the KB into `out` (and its source texts into `out/texts`); return the counts."""
     rng = random.Random(events)
@@ -104,6 +107,8 @@ def synthesise(events: int, out: Path) -> dict[str, int]:
             "actors": [f"actor-{rng.randrange(n_actors)}"],
             "tags": [rng.choice(WORDS)],
             "citations": [_cite(rng) for _ in range(2)],
+            # The generated texts write no dates, so every date is, by kz's rule, read from context.
+            "inferred": {"date": GENERATED_DATE},
         }
         for i in range(events)
     ]
@@ -117,6 +122,7 @@ def synthesise(events: int, out: Path) -> dict[str, int]:
             "scope": f"scope-{i % 7}",
             "as_of": day(i),
             "citations": [_cite(rng)],
+            "inferred": {"as_of": GENERATED_DATE},
         }
         for i in range(max(events // 50, 1))
     ]

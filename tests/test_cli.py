@@ -62,7 +62,7 @@ def test_actor_json_is_one_object_with_events_and_sources(kz) -> None:
     doc = json.loads(kz(*MINI, "actor", "Mayor Reyes", "-f", "json").stdout)
     assert doc["id"] == "dana-reyes"
     assert doc["roles"][0]["citations"] == [
-        {"source": "alpha", "paragraph": 3, "excerpt": "The mayor, Dana Reyes", "note": None}
+        {"source": "alpha", "paragraph": 3, "excerpt": "The mayor, Dana Reyes", "note": None, "speaker": None}
     ]
     assert [e["id"] for e in doc["events"]] == ["rescue-teams-arrive"]
     assert doc["statements"][0]["id"] == "reyes-worst-flood"

@@ -222,7 +222,7 @@ def test_the_checks_can_fail() -> None:
 def test_every_paragraph_is_cited_or_its_omission_explained(kz) -> None:
     """`kz gaps --sources-dir` lists no paragraph: each is cited, a printed element, or has a reason."""
     found = json.loads(kz("gaps", "--sources-dir", str(SHARED_SOURCES), "-f", "json").stdout)
-    assert [g for g in found if g["type"] == "paragraph"] == []
+    assert [g for g in found if g["gap"] == "paragraph not cited"] == []
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def test_json_matches_the_declared_shape(kz, command: str, kb: tuple[str, ...], 
 
 def test_a_wrong_type_or_missing_field_is_caught() -> None:
     """The checker itself can fail: a missing note, a string count and an extra key are all reported."""
-    citation = {"source": "a", "paragraph": "3", "excerpt": "x", "extra": 1}
+    citation = {"source": "a", "paragraph": "3", "excerpt": "x", "speaker": None, "extra": 1}
     assert sorted(problems(citation, "citation")) == [
         "$.extra: not in the declared shape",
         "$.note: missing",

@@ -17,6 +17,7 @@ from typing import Any
 
 from kzcli.compare import ABOUT_VALUE, in_dispute, mark_of, marks_about
 from kzcli.errors import BadUsage, NoMatch
+from kzcli.kb.speakers import voice_map
 from kzcli.textnorm import clean_text, name_key
 from kzcli.wording import dated, event_date, figure_value
 
@@ -254,8 +255,16 @@ def source_detail(conn: sqlite3.Connection, source_id: str) -> Record:
         "ORDER BY paragraph, kind, record_id",
         (source_id,),
     ).fetchall()
+    voices = voice_map(doc)
     doc["cited_by"] = [
-        {"type": kind, "id": rid, "label": label, "paragraph": para, "excerpt": excerpt}
+        {
+            "type": kind,
+            "id": rid,
+            "label": label,
+            "paragraph": para,
+            "speaker": voices[para].words() if para in voices else None,
+            "excerpt": excerpt,
+        }
         for kind, rid, label, para, excerpt in cited
     ]
     doc["facts"] = len({(row[0], row[1]) for row in cited})
@@ -426,7 +435,8 @@ def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[
     # value); one about something else (which fuel) is named below the citations with its subject.
     cited_about = {"event": "date", "figure": "value"}.get(fact["type"])
     sides_cited = any(m["about"] == cited_about for m in marks)
-    return {**fact, "disputed": sides_cited, "disputes": marks}, items, cited
+    inferred = dict(doc.get("inferred") or {})
+    return {**fact, "disputed": sides_cited, "disputes": marks, "inferred": inferred}, items, cited
 
 
 def disputes(conn: sqlite3.Connection, verdicts: tuple[str, ...]) -> list[Record]:

@@ -60,7 +60,11 @@ EXAMPLES: dict[str, list[str]] = {
     "search": ["kz search almaty", "kz search 'csto troops' -n 5 -f json"],
     "statements": ["kz statements", "kz statements --attributed-to tokayev --evidence"],
     "brief": ["kz brief", "kz brief -f json | jq .key_dates"],
-    "gaps": ["kz gaps", "kz gaps -f csv > gaps.csv"],
+    "gaps": [
+        "kz gaps",
+        "kz gaps -f csv > gaps.csv",
+        "kz gaps --sources-dir ../shared/sources -f tsv | grep 'date not cited'",
+    ],
     "cite": ["kz cite csto-help-requested", "kz cite PG --style bibtex"],
     "disputes": ["kz disputes", "kz disputes --agreements", "kz disputes --strict"],
     "schema": ["kz schema events", "kz schema --rules", "kz schema --output"],

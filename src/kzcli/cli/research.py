@@ -8,6 +8,7 @@ import typer
 
 from kzcli.ask import lookups as queries
 from kzcli.ask import summaries as research
+from kzcli.ask.coverage import uncited_facts
 from kzcli.cli import batch
 from kzcli.cli.app import (
     BRIEF_LINES,
@@ -73,18 +74,24 @@ def gaps(
         typer.Option(
             "--sources-dir",
             metavar="DIR",
-            help="Also list paragraphs of the texts in DIR that no record cites and no reason excuses.",
+            help="Also list paragraphs of the texts in DIR that no record cites and no reason excuses, "
+            "and each date, number and name a paragraph holds that no excerpt of it quotes (one row each).",
             autocompletion=complete_path,
         ),
     ] = None,
     fmt: FormatOption = None,
     fields: FieldsOption = None,
 ) -> None:
-    """What to strengthen: single-source facts, loose dates, unstated metadata, uncited paragraphs."""
+    """What to strengthen: single-source facts, loose dates, unstated metadata, uncited paragraphs.
+
+    With --sources-dir, a paragraph's date, number or name that no excerpt of it quotes is a row
+    of its own (type paragraph, id SOURCE#N, gap "date not cited"): a fact nobody recorded shows up.
+    """
     kb = queries.export(_state(ctx).conn, {})
     found = research.gaps(kb)
     if sources_dir is not None:
-        found += research.coverage(kb, _paragraphs_by_source(kb["sources"], sources_dir))
+        texts = _paragraphs_by_source(kb["sources"], sources_dir)
+        found += research.coverage(kb, texts) + uncited_facts(kb, texts)
     emit(ctx, research_views.gaps(found), fmt, fields)
 
 

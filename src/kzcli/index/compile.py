@@ -38,7 +38,7 @@ def _dump(doc: dict[str, Any]) -> str:
 
 def _clean_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Citations in their one public shape: a missing note is null, never absent."""
-    return [dict(c, note=c.get("note")) for c in citations]
+    return [dict(c, note=c.get("note"), speaker=c.get("speaker")) for c in citations]
 
 
 # Every claim of every comparison has these fields, null (or false, or []) where its kind has none.
@@ -47,6 +47,7 @@ CLAIM_DEFAULTS: dict[str, Any] = {
     "paragraph": None,
     "excerpt": None,
     "note": None,
+    "speaker": None,
     "shown": None,
     "value": None,
     "unit": None,
@@ -78,7 +79,7 @@ def _event_doc(event: dict[str, Any], marked: list[dict[str, Any]]) -> dict[str,
         doc["date"] = min(c["date"] for c in claims)
         seen = {(c["source"], c["paragraph"], c["excerpt"]) for c in doc["citations"]}
         doc["citations"] += [
-            {k: c.get(k) for k in ("source", "paragraph", "excerpt", "note")}
+            {k: c.get(k) for k in ("source", "paragraph", "excerpt", "note", "speaker")}
             for c in claims
             if (c["source"], c["paragraph"], c["excerpt"]) not in seen
         ]

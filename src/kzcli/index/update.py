@@ -41,7 +41,8 @@ from kzcli.index.compile import (
 from kzcli.index.store import counts_of, insert_rows, longest_event_days
 from kzcli.kb.files import KBFile, KBFiles
 from kzcli.kb.pieces import PIECEWISE, file_key, pieces_of, text_of
-from kzcli.kb.validate import LINKS, AnyOf, Link, broken_links, checked_pieces
+from kzcli.kb.speakers import SpeakerCheck
+from kzcli.kb.validate import LINKS, AnyOf, Link, broken_links, checked_pieces, speaker_problems
 
 Record = dict[str, Any]
 
@@ -219,9 +220,14 @@ def _check_references(
     for record_id in new_ids:
         if any(ids.stays(record_id) for ids in after.in_index):
             raise Invalid(f"{record_id}: id already taken")
+    # Sources are compiled whole, so the speaker maps in the index are the KB's own.
+    sources = [json.loads(doc) for (doc,) in conn.execute("SELECT doc FROM sources")]
+    speakers = SpeakerCheck.of(sources)
     for kind, records in edit.added.items():
         for record in records:
             for _where, message in broken_links(kind, record, after.known, after.every_id):
+                raise Invalid(f"{record['id']}: {message}")
+            for message in speaker_problems(speakers, kind, record):
                 raise Invalid(f"{record['id']}: {message}")
     referrers = _Referrers(conn, alias_sets, figures, edit)
     for kind, links in LINKS.items():

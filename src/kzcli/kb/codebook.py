@@ -68,7 +68,9 @@ def _type_of(spec: dict[str, Any], defs: dict[str, Any]) -> str:
 
 
 def _describe_model(name: str, spec: dict[str, Any], defs: dict[str, Any]) -> list[str]:
-    lines = [name, f"  {spec.get('description', '').strip()}"]
+    # A docstring of several paragraphs keeps its lines under the model's name.
+    described = spec.get("description", "").strip().splitlines() or [""]
+    lines = [name, *(f"  {line}" if line else "" for line in described)]
     required = set(spec.get("required", []))
     for field, field_spec in spec.get("properties", {}).items():
         need = "required" if field in required else "optional"

@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from kzcli.kb.inference import INFERRED_LINK
+
 MAX_EXCERPT_WORDS = 25
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -112,6 +114,32 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# Values read between the lines, on every kind of fact; the rules are kzcli.kb.inference's.
+InferredMarks = Annotated[
+    dict[str, Text],
+    Field(
+        description="Values read between the lines, each field with its reason; `link` when the record "
+        "joins two texts' facts by inference. kz shows the mark wherever the value shows. "
+        "`kz validate --sources-dir` requires it for a figure's as_of or an event's date (or date claim) "
+        "that no cited paragraph writes out, and (as `link`) for an actor or place citing two or more "
+        "sources when one cited paragraph names it by none of its names or aliases."
+    ),
+]
+
+
+class _Inferable(_Record):
+    """A record that may mark values as inferred: each key one of its fields, or `link`."""
+
+    @model_validator(mode="after")
+    def _inferred_names_fields(self) -> _Inferable:
+        inferred: dict[str, str] = getattr(self, "inferred", {})
+        fields = {info.alias or name for name, info in type(self).model_fields.items()}
+        unknown = sorted(set(inferred) - fields - {INFERRED_LINK})
+        if unknown:
+            raise ValueError(f"inferred names unknown fields: {', '.join(unknown)}")
+        return self
+
+
 class Citation(_Record):
     """Where a fact is stated: a source, a 1-based paragraph, and a verbatim excerpt."""
 
@@ -119,6 +147,12 @@ class Citation(_Record):
     paragraph: Annotated[int, Field(ge=1)]
     excerpt: Excerpt
     note: Text | None = None
+    speaker: Id | None = Field(
+        default=None,
+        description="Whose words the cited paragraph is, where the source's speaker map gives it to a "
+        "voice: the actor id of the interviewee whose answer it is, or `question` for the interviewer's "
+        "question (cited only where the record is about the question itself, such as a slip in it).",
+    )
 
 
 Citations = Annotated[list[Citation], Field(min_length=1)]
@@ -141,6 +175,35 @@ class TextElement(_Record):
     kind: ElementKind
     paragraph: Annotated[int, Field(ge=1)]
     text: Excerpt
+
+
+Voice = Literal["introduction", "question", "answer", "caption", "credit", "biography"]
+
+
+class Speaker(_Record):
+    """Who speaks in some paragraphs of a text with several voices: an answer names its person.
+
+    Validation: a record citing an answer credits its person (a statement filed under that actor,
+    a figure attributed to them, or the citation's `speaker`); a record citing a question says
+    it is about the question (`speaker: question`), since a question is no evidence of a fact.
+    """
+
+    paragraphs: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)] = Field(
+        description="Every paragraph this voice holds; an answer lists each paragraph it runs over."
+    )
+    voice: Voice
+    person: Name | None = Field(
+        default=None, description="For an answer: who gives it, a name listed in the source's people."
+    )
+    actor: Id | None = Field(default=None, description="For an answer: the person's actor id.")
+
+    @model_validator(mode="after")
+    def _answer_has_person(self) -> Speaker:
+        if (self.voice == "answer") != (self.person is not None) or (self.person is None) != (
+            self.actor is None
+        ):
+            raise ValueError("person, actor: an answer names its person and actor, and only an answer does")
+        return self
 
 
 class Uncited(_Record):
@@ -171,12 +234,28 @@ class Source(_Record):
     uncited: list[Uncited] = Field(
         default=[], description="Paragraphs no record cites, each with the reason it is left out."
     )
+    speakers: list[Speaker] = Field(
+        default=[],
+        description="Who speaks where in a text of several voices; a paragraph not listed is the text's own.",
+    )
 
     @model_validator(mode="after")
     def _inferred_names_fields(self) -> Source:
         unknown = sorted(set(self.inferred) - set(type(self).model_fields))
         if unknown:
             raise ValueError(f"inferred names unknown fields: {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _speakers_are_people(self) -> Source:
+        seen: set[int] = set()
+        for speaker in self.speakers:
+            twice = sorted(seen & set(speaker.paragraphs))
+            if twice:
+                raise ValueError(f"speakers: paragraph {twice[0]} is given two voices")
+            seen.update(speaker.paragraphs)
+            if speaker.person is not None and speaker.person not in {p.name for p in self.people}:
+                raise ValueError(f"speakers: {speaker.person!r} is not one of the source's people")
         return self
 
 
@@ -194,7 +273,7 @@ class DateClaim(Citation):
     )
 
 
-class Event(_Record):
+class Event(_Inferable):
     """Something that happened on a (possibly partial) date, in our own words."""
 
     id: Id
@@ -212,6 +291,7 @@ class Event(_Record):
     actors: list[Id] = []
     tags: list[Id] = []
     citations: list[Citation] = []
+    inferred: InferredMarks = {}
 
     @model_validator(mode="after")
     def _one_way_to_date(self) -> Event:
@@ -240,16 +320,17 @@ class Role(_Record):
     citations: Citations
 
 
-class Statement(_Record):
+class Statement(_Inferable):
     """A claim or remark attributed to an actor, summarised in our own words."""
 
     id: Id
     date: PartialDate | None = None
     summary: Text
     citations: Citations
+    inferred: InferredMarks = {}
 
 
-class Actor(_Record):
+class Actor(_Inferable):
     """A person, organisation, state or group with a part in the story."""
 
     id: Id
@@ -260,9 +341,10 @@ class Actor(_Record):
     roles: list[Role] = []
     statements: list[Statement] = []
     citations: Citations
+    inferred: InferredMarks = {}
 
 
-class Place(_Record):
+class Place(_Inferable):
     """A city, region or site, with every spelling the texts use."""
 
     id: Id
@@ -272,9 +354,10 @@ class Place(_Record):
     region: Name | None = None
     note: Text | None = None
     citations: Citations
+    inferred: InferredMarks = {}
 
 
-class Figure(_Record):
+class Figure(_Inferable):
     """A number one source reports, with its qualifier exactly as worded."""
 
     id: Id
@@ -296,6 +379,7 @@ class Figure(_Record):
     )
     note: Text | None = None
     citations: Citations
+    inferred: InferredMarks = {}
 
 
 class Scope(_Record):

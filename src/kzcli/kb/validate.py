@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -16,7 +17,9 @@ from pydantic import ValidationError
 from kzcli.compare import computed_comparison_ids, shared_question_ids, slot_key
 from kzcli.errors import InvalidKB
 from kzcli.kb.files import KINDS, KBFile, KBFiles, ProgressFn, no_progress, source_texts
+from kzcli.kb.inference import unmarked
 from kzcli.kb.schema import MODELS
+from kzcli.kb.speakers import SpeakerCheck, record_problems
 from kzcli.kb.yamlload import LineDict, LoadError, load_part, load_yaml
 from kzcli.textnorm import excerpt_key, split_paragraphs
 
@@ -231,6 +234,30 @@ def _reference_pass(
     for kind in KINDS:
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             _check_links(check, kind, record, raw, known, every_id)
+    _speaker_pass(check, valid, known["actors"])
+
+
+def speaker_problems(speakers: SpeakerCheck, kind: str, record: dict[str, Any]) -> Iterator[str]:
+    """Each citation of `record` whose voice is wrong, as a message (an update checks an edit with it)."""
+    for _loc, message in record_problems(speakers, kind, record, _citations(record)):
+        yield message
+
+
+def _speaker_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], actors: Container[str]) -> None:
+    """Each answer in a speaker map is an actor's, and every citation credits its paragraph's voice."""
+    for source, raw in zip(valid["sources"], check.raw.get("sources", []), strict=True):
+        for i, entry in enumerate(source["speakers"]):
+            if entry["actor"] is not None and entry["actor"] not in actors:
+                where = _located_line(raw, ("speakers", i, "actor"))
+                message = f"speakers.{i}.actor: unknown actor {entry['actor']!r}"
+                check.report(raw, where, source["id"], message)
+    speakers = SpeakerCheck.of(valid["sources"])
+    if not speakers.maps:
+        return
+    for kind in KINDS:
+        for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
+            for loc, message in record_problems(speakers, kind, record, _citations(record)):
+                check.report(raw, _located_line(raw, (*loc, "paragraph")), record["id"], message)
 
 
 class Link(NamedTuple):
@@ -371,6 +398,8 @@ def _excerpt_pass(check: _Checker, valid: dict[str, list[dict[str, Any]]], sourc
         for record, raw in zip(valid[kind], check.raw.get(kind, []), strict=True):
             for loc, cite in _citations(record):
                 _check_excerpt(check, paragraphs, raw, record["id"], loc, cite)
+            for loc, message in unmarked(kind, record, paragraphs):
+                check.report(raw, _located_line(raw, loc), record["id"], message)
 
 
 # An excerpt may join two or more verbatim spans of one paragraph with " … ", in order,
@@ -453,8 +482,17 @@ class StreamingCheck:
                 model = MODELS[kind].model_validate(raw)
             except ValidationError:
                 return None
-            batch.append(model.model_dump(mode="json", by_alias=True))
+            record = model.model_dump(mode="json", by_alias=True)
+            # The small kinds' voices are checked with their references; a streamed record's here.
+            if next(record_problems(self.speakers, kind, record, _citations(record)), None):
+                return None
+            batch.append(record)
         return batch
+
+    @cached_property
+    def speakers(self) -> SpeakerCheck:
+        """The sources' speaker maps (the sources are read before any record streams)."""
+        return SpeakerCheck.of(self.valid["sources"])
 
     def source_folders(self) -> dict[str, str]:
         """The folder (layer) each source came from."""

@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from kzcli.compare import mark_reason as reason
+from kzcli.show import inferred as inferring
 
 Record = dict[str, Any]
 
@@ -31,7 +32,8 @@ class Style(str, Enum):
 
 
 def _people(source: Record) -> str:
-    return ", ".join(f"{p['name']} ({p['role']})" for p in source["people"])
+    people = ", ".join(f"{p['name']} ({p['role']})" for p in source["people"])
+    return people + (" (inferred)" if "people" in source["inferred"] else "")
 
 
 def _published(source: Record) -> str:
@@ -72,16 +74,36 @@ def _entries(items: list[Record], sources: dict[str, Record], escape: Callable[[
     """Each citation as 'side: document, ¶N: “excerpt”', every part passed through `escape`."""
     entries = []
     for item in items:
-        where = f", ¶{item['paragraph']}" if item.get("paragraph") else ""
+        where = f", ¶{item['paragraph']}{_voice(item)}" if item.get("paragraph") else ""
         quote = f": “{escape(item['excerpt'])}”" if item.get("excerpt") else ""
         entries.append(f"{escape(_side(item))}{escape(_document(sources[item['source']]))}{where}{quote}")
     return entries
 
 
+def _then(note: str, more: str) -> str:
+    """`note` and one more sentence, without a doubled full stop."""
+    return f"{note.rstrip('.')}. {more}"
+
+
+def _voice(item: Record) -> str:
+    """Whose words the paragraph is, when the record says (an interviewee's answer, a question)."""
+    speaker = item.get("speaker")
+    if not speaker:
+        return ""
+    return " (the interviewer's question)" if speaker == "question" else f" (spoken by {speaker})"
+
+
+def _inferences(fact: Record) -> str:
+    """The reasons a fact's inferred values are inferred, after its citations (empty if none)."""
+    return ". ".join(inferring.reason_lines(fact))
+
+
 def as_text(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
-    """One line per citation: document, paragraph, quoted excerpt."""
+    """One line per citation: document, paragraph, quoted excerpt; then what is inferred, and why."""
     head = f"{fact['label']} [{fact['id']}]{_verdicts(fact, ' (in dispute: every side is cited)')}"
+    head += f" {inferring.MARK}" if fact.get("inferred") else ""
     lines = [head, *(f"  {entry}" for entry in _entries(items, sources, str))]
+    lines += [f"  {line}" for line in inferring.reason_lines(fact)]
     lines += [
         f"  {m['verdict']} ({m['id']}, {reason(m)}): {m['explanation']}" for m in fact.get("disputes", [])
     ]
@@ -96,7 +118,9 @@ def _verdicts(fact: Record, said: str) -> str:
 def as_markdown(fact: Record, items: list[Record], sources: dict[str, Record]) -> str:
     """A Markdown list, excerpts as quotations."""
     head = f"**{_md(fact['label'])}** (`{fact['id']}`){_verdicts(fact, ' — in dispute; every side is cited')}"
+    head += f" {inferring.MARK}" if fact.get("inferred") else ""
     lines = [head, *(f"- {entry}" for entry in _entries(items, sources, _md))]
+    lines += [f"- {_md(line)}" for line in inferring.reason_lines(fact)]
     lines += [
         f"- *{m['verdict']}* (`{m['id']}`, {_md(reason(m))}): {_md(m['explanation'])}"
         for m in fact.get("disputes", [])
@@ -135,6 +159,10 @@ def as_bibtex(fact: Record, items: list[Record], sources: dict[str, Record]) -> 
             note += f": “{item['excerpt']}”"
         if "published" in source["inferred"]:
             note += ". Date inferred: " + source["inferred"]["published"]
+        if "people" in source["inferred"] and fields.get("author"):
+            note = _then(note, "Author inferred: " + source["inferred"]["people"])
+        if fact.get("inferred"):
+            note = _then(note, _inferences(fact))
         if note:
             fields["note"] = note.removeprefix(". ")
         body = ",\n".join(f"  {name} = {{{_bib(value)}}}" for name, value in fields.items())
@@ -169,6 +197,8 @@ def as_csl(fact: Record, items: list[Record], sources: dict[str, Record]) -> str
             note += f"; paragraph {item['paragraph']}"
         if item.get("excerpt"):
             note += f": “{item['excerpt']}”"
+        if fact.get("inferred"):
+            note += "; " + _inferences(fact)
         if note:
             entry["note"] = note.removeprefix("; ")
         entry["language"] = source["language"]

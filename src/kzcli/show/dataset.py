@@ -102,6 +102,7 @@ CITED = [
     Col("paragraph", "INTEGER", noted=("Citation", "paragraph")),
     Col("excerpt", noted=("Citation", "excerpt")),
     Col("note", noted=("Citation", "note")),
+    Col("speaker", noted=("Citation", "speaker")),
 ]
 SPECS = [
     Spec(
@@ -132,6 +133,7 @@ SPECS = [
                 for name in ("id", "era", "date", "date_qualifier", "end_date", "time", "title", "summary")
             ),
             Col("tags"),
+            Col("inferred"),
             *MARK,
         ],
         _each("events"),
@@ -142,7 +144,7 @@ SPECS = [
         "actors",
         "People, organisations, states and groups.",
         "Actor",
-        [*(Col(name) for name in ("id", "name", "kind", "aliases", "description")), *MARK],
+        [*(Col(name) for name in ("id", "name", "kind", "aliases", "description")), Col("inferred"), *MARK],
         _each("actors"),
         search=("name", "aliases", "description"),
     ),
@@ -150,7 +152,11 @@ SPECS = [
         "places",
         "Cities, regions, countries and sites, with every spelling the texts use.",
         "Place",
-        [*(Col(name) for name in ("id", "name", "kind", "aliases")), Col("region"), Col("note"), *MARK],
+        [
+            *(Col(name) for name in ("id", "name", "kind", "aliases")),
+            *(Col(name) for name in ("region", "note", "inferred")),
+            *MARK,
+        ],
         _each("places"),
         search=("name", "aliases", "note"),
     ),
@@ -177,6 +183,7 @@ SPECS = [
             Col("place", references="places"),
             Col("attributed_to", references="actors"),
             Col("note"),
+            Col("inferred"),
             *MARK,
         ],
         _each("figures"),
@@ -196,6 +203,7 @@ SPECS += [
             Col("actor_name", about="The actor's name."),
             Col("date"),
             Col("summary"),
+            Col("inferred"),
             *MARK,
         ],
         lambda kb: (s for actor in kb["actors"] for s in actor["statements"]),

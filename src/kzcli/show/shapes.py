@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-CITATION = {"source": "str", "paragraph": "int", "excerpt": "str", "note": "str?"}
+CITATION = {"source": "str", "paragraph": "int", "excerpt": "str", "note": "str?", "speaker": "str?"}
 MARK = {"id": "str", "kind": "str", "verdict": "str", "subject": "str", "about": "str"}
 DATE_CLAIM = CITATION | {"date": "str", "qualifier": "str?", "end_date": "str?", "refers_to": "str?"}
 CLAIM = CITATION | {
@@ -54,6 +54,7 @@ MATRIX_CLAIM = {
         "paragraph",
         "excerpt",
         "note",
+        "speaker",
         "date",
         "end_date",
         "refers_to",
@@ -78,6 +79,7 @@ EVENT = {
     "actors": "[str]",
     "tags": "[str]",
     "citations": "[citation]",
+    "inferred": "{str}",
 } | MARKED
 STATEMENT = {
     "id": "str",
@@ -86,6 +88,7 @@ STATEMENT = {
     "citations": "[citation]",
     "actor": "str",
     "actor_name": "str",
+    "inferred": "{str}",
 } | MARKED
 ROLE = {"title": "str", "from": "str?", "to": "str?", "citations": "[citation]"}
 ACTOR = {
@@ -97,6 +100,7 @@ ACTOR = {
     "roles": "[role]",
     "statements": "[statement]",
     "citations": "[citation]",
+    "inferred": "{str}",
 } | MARKED
 PLACE = {
     "id": "str",
@@ -106,6 +110,7 @@ PLACE = {
     "region": "str?",
     "note": "str?",
     "citations": "[citation]",
+    "inferred": "{str}",
 } | MARKED
 FIGURE = {
     "id": "str",
@@ -122,6 +127,7 @@ FIGURE = {
     "note": "str?",
     "citations": "[citation]",
     "shown": "str",
+    "inferred": "{str}",
 } | MARKED
 SOURCE = {
     "id": "str",
@@ -138,6 +144,7 @@ SOURCE = {
     "note": "str?",
     "elements": "[element]",
     "uncited": "[uncited]",
+    "speakers": "[speaker]",
     "folder": "str",
     "facts": "int",
 }
@@ -177,6 +184,7 @@ SHAPES: dict[str, dict[str, str]] = {
     "person": {"name": "str", "role": "str", "note": "str?"},
     "element": {"kind": "str", "paragraph": "int", "text": "str"},
     "uncited": {"paragraph": "int", "reason": "str"},
+    "speaker": {"paragraphs": "[int]", "voice": "str", "person": "str?", "actor": "str?"},
     "event": EVENT,
     "statement": STATEMENT,
     "actor": ACTOR,
@@ -187,7 +195,14 @@ SHAPES: dict[str, dict[str, str]] = {
     "actor_profile": ACTOR | {"events": "[event]", "sources": "[str]"},
     "place_profile": PLACE | {"events": "[event]", "sources": "[str]"},
     "source_detail": SOURCE | {"cited_by": "[cited_by]"},
-    "cited_by": {"type": "str", "id": "str", "label": "str", "paragraph": "int", "excerpt": "str"},
+    "cited_by": {
+        "type": "str",
+        "id": "str",
+        "label": "str",
+        "paragraph": "int",
+        "speaker": "str?",
+        "excerpt": "str",
+    },
     "metric_summary": {
         "metric": "str",
         "figures": "int",

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from kzcli.ask.summaries import CLAIM_FIELDS, Record
 from kzcli.compare import ABOUT_DATE, marks_about
+from kzcli.show.inferred import LINK, marked
 from kzcli.show.views import (
+    INFERRED_COLUMN,
     MARKS,
     RECORD_COLUMNS,
     Column,
@@ -202,9 +204,14 @@ def statements(docs: list[Record], sources: list[Record], evidence: bool = False
 
     columns = [
         Column("id", None, lambda d: d["id"], unbroken=True),
-        Column("date", "Date", lambda d: d["date"] or ""),
+        Column("date", "Date", lambda d: d["date"] or "", show=lambda d: marked(d, d["date"] or "", "date")),
         Column("actor", None, lambda d: d["actor"]),
-        Column("summary", "Statement", lambda d: d["summary"]),
+        Column(
+            "summary",
+            "Statement",
+            lambda d: d["summary"],
+            show=lambda d: marked(d, d["summary"], "summary", LINK),
+        ),
         Column("quoted", "Quoted", lambda d: quoted_words(d["citations"])),
         Column(
             "sources",
@@ -213,6 +220,7 @@ def statements(docs: list[Record], sources: list[Record], evidence: bool = False
             show=via,
         ),
         Column("dispute", None, lambda d: "; ".join(m["id"] for m in d.get("disputes", []))),
+        INFERRED_COLUMN,
     ]
     human = human_table(columns, docs)
     notes = add_mark_column(human, docs)

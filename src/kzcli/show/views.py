@@ -14,6 +14,7 @@ from typing import Any
 
 from kzcli.compare import about_of, date_in_dispute, mark_reason
 from kzcli.errors import BadUsage
+from kzcli.show import inferred as inferring
 from kzcli.wording import dated, event_date, figure_value
 
 Record = dict[str, Any]
@@ -301,7 +302,15 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
     """The timeline's columns: titled ones at a terminal, every one in machine formats."""
     return [
         Column("id", None, lambda e: e["id"], unbroken=True),
-        Column("date", "Date", lambda e: e["date"], show=lambda e: event_date(e, keys, "\n"), unbroken=True),
+        Column(
+            "date",
+            "Date",
+            lambda e: e["date"],
+            show=lambda e: inferring.marked(
+                e, event_date(e, keys, "\n"), "date", "date_claims", "end_date", "time"
+            ),
+            unbroken=True,
+        ),
         Column("date_qualifier", None, lambda e: e.get("date_qualifier") or ""),
         Column("end_date", None, lambda e: e["end_date"] or ""),
         Column("time", None, lambda e: e["time"] or ""),
@@ -309,7 +318,14 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
         Column("disputed", None, lambda e: cell_text(e["disputed"])),
         *mark_columns(),
         Column("date_claims", None, _claims_text),
-        Column("title", "Event", lambda e: e["title"]),
+        Column(
+            "title",
+            "Event",
+            lambda e: e["title"],
+            show=lambda e: inferring.marked(
+                e, e["title"], "title", "summary", "places", "actors", inferring.LINK
+            ),
+        ),
         Column(
             "places",
             "Places",
@@ -326,7 +342,12 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
             show=lambda e: _cite_keys(e["citations"], keys),
             value=cited_sources,
         ),
+        INFERRED_COLUMN,
     ]
+
+
+# The fields a record reads between the lines, named in TSV and CSV; JSON keeps each reason.
+INFERRED_COLUMN = Column("inferred", None, inferring.names, value=lambda r: r.get("inferred") or {})
 
 
 def _place_names(event: Record, places: dict[str, str]) -> str:
@@ -377,12 +398,21 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
         rows += [
             ["kind", doc["kind"]],
             ["aliases", _join(doc["aliases"])],
-            ["description", doc["description"]],
+            ["description", inferring.marked(doc, doc["description"], "description", inferring.LINK)],
         ]
-        rows += [["role", f"{role_text(r)} [{_cite_keys(r['citations'], keys)}]"] for r in doc["roles"]]
+        rows += [
+            [
+                "role",
+                inferring.marked(
+                    doc, f"{role_text(r)} [{_cite_keys(r['citations'], keys)}]", "roles", inferring.LINK
+                ),
+            ]
+            for r in doc["roles"]
+        ]
     else:
         rows += [["kind", doc["kind"]], ["aliases", _join(doc["aliases"])]]
-        rows += [["region", doc["region"] or ""], ["note", doc["note"] or ""]]
+        rows += [["region", inferring.marked(doc, doc["region"] or "", "region")]]
+        rows += [["note", inferring.marked(doc, doc["note"] or "", "note", inferring.LINK)]]
     rows.append(["record cited in", _cite_keys(doc["citations"], keys)])
     # The record's own citations are fewer than the sources of everything shown with it.
     every = _cite_keys([{"source": x} for x in doc["sources"]], keys)
@@ -390,6 +420,7 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
     if doc.get("disputes"):
         marks = "; ".join(_named_mark(m) for m in doc["disputes"])
         rows.append(["in dispute", marks])
+    rows += [[f"inferred {name}", why] for name, why in inferring.reasons(doc)]
     return rows
 
 
@@ -398,7 +429,12 @@ def _statements_table(statements: list[Record], keys: dict[str, str], evidence: 
     table = Table(
         ["Date", "Statement", "Quoted", "Sources"],
         [
-            [s["date"] or "", s["summary"], quoted_words(s["citations"]), _cite_keys(s["citations"], keys)]
+            [
+                inferring.marked(s, s["date"] or "", "date"),
+                inferring.marked(s, s["summary"], "summary", inferring.LINK),
+                quoted_words(s["citations"]),
+                _cite_keys(s["citations"], keys),
+            ]
             for s in statements
         ],
         title="Statements",
@@ -439,7 +475,9 @@ def listing(kind: str, docs: list[Record], evidence: bool = False) -> View:
     """All actors or places, one row each."""
     columns = [
         Column("id", "Id", lambda d: d["id"], unbroken=True),
-        Column("name", "Name", lambda d: d["name"]),
+        Column(
+            "name", "Name", lambda d: d["name"], show=_marked("name", "description", "roles", inferring.LINK)
+        ),
         Column("kind", "Kind", lambda d: d["kind"]),
         Column(
             "aliases",
@@ -449,6 +487,7 @@ def listing(kind: str, docs: list[Record], evidence: bool = False) -> View:
             expendable=1,
         ),
         Column("sources", None, lambda d: _cite_ids(d["citations"]), value=cited_sources),
+        INFERRED_COLUMN,
     ]
     human, flat = human_table(columns, docs), machine_table(columns, docs)
     if evidence:
@@ -474,10 +513,23 @@ def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> li
         Column("qualifier", None, lambda f: f["qualifier"]),
         Column("unit", None, lambda f: f["unit"]),
         Column(
-            "shown", "Value", lambda f: figure_value(f["value"], f["qualifier"], f["unit"]), unbroken=True
+            "shown",
+            "Value",
+            lambda f: figure_value(f["value"], f["qualifier"], f["unit"]),
+            unbroken=True,
+            show=lambda f: inferring.marked(
+                f, figure_value(f["value"], f["qualifier"], f["unit"]), "value", "qualifier", "unit"
+            ),
         ),
-        Column("scope", "Scope", lambda f: f["scope"], unbroken=True),
-        Column("as_of", "As of", lambda f: f["as_of"] or "", unbroken=True, expendable=1),
+        Column("scope", "Scope", lambda f: f["scope"], unbroken=True, show=_marked("scope")),
+        Column(
+            "as_of",
+            "As of",
+            lambda f: f["as_of"] or "",
+            expendable=1,
+            # Not unbroken: "(inferred)" may go to a second line rather than push the column out.
+            show=_marked("as_of", "as_of_qualifier"),
+        ),
         Column("as_of_qualifier", None, lambda f: f.get("as_of_qualifier") or ""),
         Column(
             "place",
@@ -498,7 +550,13 @@ def figure_columns(keys: dict[str, str], names: dict[str, dict[str, str]]) -> li
         Column("disputed", None, lambda f: cell_text(f["disputed"])),
         *mark_columns(),
         Column("note", "Note", lambda f: f["note"] or "", expendable=3),
+        INFERRED_COLUMN,
     ]
+
+
+def _marked(*fields: str) -> Callable[[Record], str]:
+    """A cell showing the record's first field, marked when any of `fields` is inferred."""
+    return lambda r: inferring.marked(r, str(r[fields[0]] or ""), *fields)
 
 
 def figures(
@@ -602,7 +660,7 @@ def _range(row: Record) -> str:
 
 
 def _people(doc: Record) -> str:
-    return "; ".join(f"{p['name']} ({p['role']})" for p in doc["people"])
+    return inferring.marked(doc, "; ".join(f"{p['name']} ({p['role']})" for p in doc["people"]), "people")
 
 
 def sources(docs: list[Record], bundled: str) -> View:
@@ -660,11 +718,21 @@ def source_detail(doc: Record, evidence: bool) -> View:
         meta.append(["note", doc["note"]])
     meta += [[e["kind"], f"{e['text']} (¶{e['paragraph']})"] for e in doc.get("elements", [])]
     meta += [[f"uncited ¶{u['paragraph']}", u["reason"]] for u in doc.get("uncited", [])]
-    columns = ["Paragraph", "Type", "Id", "Fact"] + (["Excerpt"] if evidence else [])
+    meta += _voices(doc)
+    # A text of one voice keeps its table as it was; one with a speaker map shows who speaks where.
+    voiced = bool(doc.get("speakers"))
+    columns = ["Paragraph", *(["Speaker"] if voiced else []), "Type", "Id", "Fact"]
     facts = Table(
-        columns,
+        columns + (["Excerpt"] if evidence else []),
         [
-            [str(c["paragraph"]), c["type"], c["id"], c["label"], *([c["excerpt"]] if evidence else [])]
+            [
+                str(c["paragraph"]),
+                *([c.get("speaker") or "text"] if voiced else []),
+                c["type"],
+                c["id"],
+                c["label"],
+                *([c["excerpt"]] if evidence else []),
+            ]
             for c in doc["cited_by"]
         ],
         title="Facts citing this source",
@@ -672,7 +740,7 @@ def source_detail(doc: Record, evidence: bool) -> View:
     flat = [list(r) for r in meta] + [
         [
             "fact",
-            f"¶{c['paragraph']} {c['type']} {c['id']}: {c['label']}"
+            f"¶{c['paragraph']}{_spoken(c)} {c['type']} {c['id']}: {c['label']}"
             + (f" — “{c['excerpt']}”" if evidence else ""),
         ]
         for c in doc["cited_by"]
@@ -683,6 +751,19 @@ def source_detail(doc: Record, evidence: bool) -> View:
         Table(["field", "value"], flat),
         fields=record_table(doc),
     )
+
+
+def _voices(doc: Record) -> list[list[str]]:
+    """The speaker map as profile rows: the paragraphs, then whose voice they are."""
+    rows = []
+    for entry in doc.get("speakers") or []:
+        words = f"{entry['person']}'s answer" if entry.get("person") else entry["voice"]
+        rows.append([f"voice ¶{', '.join(map(str, entry['paragraphs']))}", words])
+    return rows
+
+
+def _spoken(cited: Record) -> str:
+    return f" ({cited['speaker']})" if cited.get("speaker") else ""
 
 
 # A matched word in a terminal table's cell, between two private-use characters: render.py
