@@ -286,3 +286,24 @@ def test_a_stored_verdict_serves_its_question_whatever_claims_a_view_shows() -> 
     if question in again:  # the question still has a claim shown: it keeps its verdict, said to be over more
         assert again[question]["explanation"] == "from the index"
         assert again[question]["subset"]["shown"] < again[question]["subset"]["of"]
+
+
+def test_sources_that_date_different_things_are_grouped_and_each_meaning_said_once() -> None:
+    """Three date claims, two of one meaning: each meaning said once with its sources, no pair note."""
+    claim = {"paragraph": 1, "excerpt": "x"}
+    event = {
+        "id": "rule-begins",
+        "title": "Rule begins",
+        "date_claims": [
+            {**claim, "source": "a", "date": "1990", "refers_to": "when he came to power"},
+            {**claim, "source": "b", "date": "1991", "refers_to": "when the state became independent"},
+            {**claim, "source": "c", "date": "1991", "refers_to": "when the state became independent"},
+        ],
+    }
+    found = compare.date_comparison(event, {"a": "A", "b": "B", "c": "C"})
+    assert found is not None
+    assert found["verdict"] == "differs"
+    why = found["explanation"]
+    assert why.count("when the state became independent") == 1, why
+    assert "B and C: when the state became independent (1991)" in why
+    assert "give the same date" not in why

@@ -1108,8 +1108,12 @@ def date_comparison(event: Record, keys: dict[str, str] | None = None) -> Record
     claims.sort(key=lambda c: date_span(c["date"], c.get("qualifier"), c.get("end_date"))[::-1])
     verdict, why = judge(claims, _date_pair)
     if _DATE_DIFFERENT_THINGS in why.split("; "):
+        grouped = _what_each_dates(claims)
+        # The grouping already says which sources date the same thing the same way.
         why = "; ".join(
-            _what_each_dates(claims) if n == _DATE_DIFFERENT_THINGS else n for n in why.split("; ")
+            grouped if n == _DATE_DIFFERENT_THINGS else n
+            for n in why.split("; ")
+            if not n.endswith(" give the same date")
         )
     return {
         "id": date_comparison_id(event["id"]),
