@@ -334,6 +334,12 @@ class _Inbox:
             raise Problem from None
 
     def _read(self, reader: Any) -> None:
+        try:
+            self._read_all(reader)
+        except BaseException:  # out of memory even to pass the news on: the main thread's wait ends it
+            return  # never Python's "Exception in thread" print, which would break the one-line rule
+
+    def _read_all(self, reader: Any) -> None:
         while True:
             try:
                 message = reader.recv()
