@@ -53,7 +53,7 @@ def test_timeline_strict_counts_only_date_contradictions_and_names_them(kz) -> N
     """Two events are sides of a contradiction, one about its date: --strict names that one only."""
     answer = kz(*KB, "timeline", "--strict")
     assert answer.code == ExitCode.DISPUTED
-    assert "1 event date shown is contradicted by another source: date-troops-called " in answer.stderr
+    assert "1 event date shown is one side of a contradiction: date-troops-called " in answer.stderr
     assert "which-fuel" not in answer.stderr
     only_strike = kz(*KB, "timeline", "--strict", "--to", "2020-03-02")
     assert only_strike.code == ExitCode.OK, only_strike.stderr  # its only contradiction is about the fuel

@@ -183,7 +183,7 @@ def test_strict_exits_5_after_printing_when_a_shown_fact_is_disputed(kz) -> None
     disputed = kz(*MINI, "timeline", "--strict", "-f", "json")
     assert disputed.code == ExitCode.DISPUTED == 5
     assert len(json.loads(disputed.stdout)) == 3
-    assert "1 event date shown is contradicted by another source" in disputed.stderr
+    assert "1 event date shown is one side of a contradiction" in disputed.stderr
     # Beta's undated toll against alpha's dated one: a missing date explains nothing, so they contradict.
     assert kz(*MINI, "figures", "--deaths", "--strict").code == ExitCode.DISPUTED
     assert kz(*MINI, "figures", "--troops", "--strict").code == ExitCode.OK

@@ -114,6 +114,9 @@ def test_pipes_are_never_paged(tmp_path: Path) -> None:
     assert not record.exists()
 
 
+MARKS_SHOWN = {"contradiction": "✗", "differs": "≠", "agrees": "=", "slip": "!"}
+
+
 @pytest.mark.parametrize(
     ("args", "kept_whole"),
     [
@@ -132,6 +135,21 @@ def test_tables_fit_80_columns_without_breaking_ids_or_numbers(
     rows = json.loads(run_kz(*args, "-f", "json").stdout)
     values = {str(row[name]) for row in rows for name in kept_whole}
     assert [value for value in values if not any(value in line for line in lines)] == []
+
+
+def test_disputes_at_80_columns_keep_ids_verdicts_and_paragraphs_whole() -> None:
+    """At 80 columns each comparison's id and verdict stand whole, and each side's source and ¶ end a line."""
+    lines = ANSI.sub("", run_in_terminal("disputes", "--agreements", "--no-color", columns=80)).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    comparisons = json.loads(run_kz("disputes", "--agreements", "-f", "json").stdout)
+    keys = {s["id"]: s["key"] for s in json.loads(run_kz("sources", "-f", "json").stdout)}
+    for comparison in comparisons:
+        assert any(line.startswith(comparison["id"] + " ") for line in lines), comparison["id"]
+        verdict = f"{MARKS_SHOWN[comparison['verdict']]} {comparison['verdict']}"
+        assert any(line.startswith(verdict) for line in lines), (comparison["id"], verdict)
+        for claim in comparison["claims"]:
+            cited = f"{keys[claim['source']]} {claim['paragraph']}"
+            assert any(" ".join(line.split()).endswith(cited) for line in lines), (comparison["id"], cited)
 
 
 def test_narrow_figures_say_which_columns_were_left_out() -> None:

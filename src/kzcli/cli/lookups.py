@@ -49,8 +49,9 @@ def _refuse_disputed(docs: list[dict[str, Any]], about: str, noun: str) -> None:
     if found:
         count = len(found)
         plural = f"{count} {noun}s shown are" if count > 1 else f"1 {noun} shown is"
-        named = ", ".join(dict.fromkeys(cid for ids in found for cid in ids))
-        raise DisputedFacts(f"--strict: {plural} contradicted by another source: {named} (see kz disputes)")
+        named = list(dict.fromkeys(cid for ids in found for cid in ids))
+        of = "one side of a contradiction" if len(named) == 1 else f"sides of {len(named)} contradictions"
+        raise DisputedFacts(f"--strict: {plural} {of}: {', '.join(named)} (see kz disputes)")
 
 
 def _in_eras(

@@ -805,6 +805,14 @@ def _claim_value(dispute: Record, claim: Record) -> str:
     return str(claim["shown"])
 
 
+_VERDICT_NOUNS = {
+    "contradiction": ("contradiction", "contradictions"),
+    "differs": ("difference", "differences"),
+    "agrees": ("agreement", "agreements"),
+    "slip": ("slip", "slips"),
+}
+
+
 def dispute_columns(keys: dict[str, str], evidence: bool) -> list[Column]:
     """One row per side of a comparison; the comparison's own fields show on its first row only."""
 
@@ -820,15 +828,16 @@ def dispute_columns(keys: dict[str, str], evidence: bool) -> list[Column]:
             "Dispute",
             lambda side: side["of"]["id"],
             unbroken=True,
-            show=first(lambda d: d["of"]["id"]),
+            # The verdict under its id: the longest id and the verdict side by side would not leave
+            # an 80-column terminal room for the claim and its paragraph.
+            show=first(lambda d: f"{d['of']['id']}\n{verdict(d)}"),
             value=lambda side: side["of"]["id"],
         ),
         Column("kind", None, lambda side: side["of"]["kind"], value=lambda side: side["of"]["kind"]),
         Column(
             "verdict",
-            "Verdict",
+            None,
             lambda side: side["of"]["verdict"],
-            show=first(verdict),
             value=lambda side: side["of"]["verdict"],
         ),
         Column(
@@ -837,6 +846,7 @@ def dispute_columns(keys: dict[str, str], evidence: bool) -> list[Column]:
             lambda side: side["of"]["subject"],
             show=first(lambda d: d["of"]["subject"]),
             value=lambda side: side["of"]["subject"],
+            expendable=1,  # a narrow terminal keeps the id, the claim and its citation whole
         ),
         Column(
             "explanation",
@@ -855,9 +865,10 @@ def dispute_columns(keys: dict[str, str], evidence: bool) -> list[Column]:
             "source",
             "Source",
             lambda side: side["source"],
+            unbroken=True,
             show=lambda side: str(keys.get(side["source"], side["source"])),
         ),
-        Column("paragraph", "¶", lambda side: str(side["paragraph"])),
+        Column("paragraph", "¶", lambda side: str(side["paragraph"]), unbroken=True),
         Column("excerpt", "Excerpt" if evidence else None, lambda side: side["excerpt"]),
     ]
 
@@ -871,7 +882,7 @@ def disputes(items: list[Record], sources: list[Record], evidence: bool) -> View
     counts = {
         v: sum(d["verdict"] == v for d in items) for v in ("contradiction", "differs", "agrees", "slip")
     }
-    summary = ", ".join(f"{n} {'slips' if v == 'slip' and n != 1 else v}" for v, n in counts.items() if n)
+    summary = ", ".join(f"{n} {_VERDICT_NOUNS[v][n != 1]}" for v, n in counts.items() if n)
     notes.append(
         f"{summary or 'nothing'} listed; kz resolves none of them (kz schema --rules explains each verdict)."
     )
