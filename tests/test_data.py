@@ -58,11 +58,13 @@ def test_arrest_counts_disagree_with_their_qualifiers(kz) -> None:
 
 
 def test_russian_troop_numbers_disagree(kz) -> None:
-    """Russian troops: more than 3,000 paratroopers versus 2,500 soldiers."""
-    assert _sides(_disputes(kz)["troops-russia"]) == {
+    """Russian troops: more than 3,000 paratroopers, a part, cannot fit within 2,500 soldiers in all."""
+    dispute = _disputes(kz)["troops-russia-paratroopers-within-russia"]
+    assert _sides(dispute) == {
         ("more than 3,000", "mcgill-kazakh-protests"),
         ("2,500", "turbulent-week-analysis"),
     }
+    assert dispute["verdict"] == "contradiction"
 
 
 def test_security_force_deaths_disagree(kz) -> None:

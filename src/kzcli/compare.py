@@ -83,7 +83,7 @@ RULES: list[Rule] = [
     Rule(
         "contradiction",
         "Claims about one question whose ranges cannot meet contradict: they cannot all be true.",
-        "troops-russia",
+        "troops-russia-paratroopers-within-russia",
         "contradiction",
     ),
     Rule(
@@ -149,7 +149,7 @@ RULES: list[Rule] = [
         "fact, to whom something went. Each side is cited; the verdict and its one-line "
         "explanation are ours.",
         "which-fuel-price-rose",
-        "contradiction",
+        "differs",
     ),
     Rule(
         "whether or where",
