@@ -98,6 +98,7 @@ Metric = Literal[
     "alleged_infiltrators",
     "price_change",
     "wealth",
+    "spending",
     "population",
     "population_share",
     "territory",

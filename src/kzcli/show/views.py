@@ -676,14 +676,16 @@ def sources(docs: list[Record], bundled: str) -> View:
         Column("id", "Id", lambda d: d["id"], unbroken=True),
         Column("key", "Key", lambda d: d.get("key") or "", unbroken=True),
         Column("title", "Title", lambda d: d["title"] or "", show=lambda d: d["title"] or "(untitled)"),
-        Column(
-            "publisher",
-            "Publisher",
-            lambda d: d["publisher"] or "",
-            show=lambda d: d["publisher"] or "(not stated)",
-        ),
+        # Every cell carries its mark, as people's does, so a TSV reader sees what is inferred too.
+        Column("publisher", "Publisher", lambda d: _publisher(d, ""), show=_publisher),
         Column("people", None, _people),
-        Column("published", "Published", lambda d: d["published"] or "", show=_published, expendable=2),
+        Column(
+            "published",
+            "Published",
+            lambda d: inferring.marked(d, d["published"] or "", "published"),
+            show=_published,
+            expendable=2,
+        ),
         Column("kind", "Kind", lambda d: d["kind"], expendable=3),
         Column("facts", "Facts", lambda d: str(d["facts"]), unbroken=True),
         Column("sha256", None, lambda d: d["sha256"]),
@@ -691,6 +693,10 @@ def sources(docs: list[Record], bundled: str) -> View:
     ]
     notes = ["Inferred metadata is marked '(inferred)'; see kz source ID for the reasons."]
     return View(docs, [human_table(columns, docs)], machine_table(columns, docs), notes=notes)
+
+
+def _publisher(doc: Record, unstated: str = "(not stated)") -> str:
+    return inferring.marked(doc, doc["publisher"], "publisher") if doc["publisher"] else unstated
 
 
 def _published(doc: Record) -> str:
@@ -704,7 +710,7 @@ def source_detail(doc: Record, evidence: bool) -> View:
     meta = [
         ["id", doc["id"]],
         ["title", doc["title"] or "(untitled)"],
-        ["publisher", doc["publisher"] or "(not stated)"],
+        ["publisher", _publisher(doc)],
         ["people", _people(doc)],
         ["published", _published(doc)],
         ["kind", doc["kind"]],
