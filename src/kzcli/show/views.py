@@ -424,14 +424,20 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
     return rows
 
 
-def _statements_table(statements: list[Record], keys: dict[str, str], evidence: bool) -> Table:
+def _by_speaker(statement: Record, owner: str) -> str:
+    """The summary, led by its speaker's name when the profile is of another actor it is also of."""
+    summary = statement["summary"]
+    return summary if statement.get("actor", owner) == owner else f"{statement['actor_name']}: {summary}"
+
+
+def _statements_table(statements: list[Record], keys: dict[str, str], evidence: bool, owner: str) -> Table:
     """A profile's statements: date, summary, the words the source quotes, sources, dispute marks."""
     table = Table(
         ["Date", "Statement", "Quoted", "Sources"],
         [
             [
                 inferring.marked(s, s["date"] or "", "date"),
-                inferring.marked(s, s["summary"], "summary", inferring.LINK),
+                inferring.marked(s, _by_speaker(s, owner), "summary", inferring.LINK),
                 quoted_words(s["citations"]),
                 _cite_keys(s["citations"], keys),
             ]
@@ -457,9 +463,10 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
     flat_rows += [["event", f"{event_date(e)} {e['title']} [{e['id']}]"] for e in doc["events"]]
     statements = doc.get("statements", [])
     if statements:
-        tables.append(_statements_table(statements, keys, evidence))
+        tables.append(_statements_table(statements, keys, evidence, doc["id"]))
         flat_rows += [
-            ["statement", f"{s['date'] or 'undated'}: {s['summary']} [{s['id']}]"] for s in statements
+            ["statement", f"{s['date'] or 'undated'}: {_by_speaker(s, doc['id'])} [{s['id']}]"]
+            for s in statements
         ]
     flat_rows.append(["sources", _join(doc["sources"])])
     if evidence:
