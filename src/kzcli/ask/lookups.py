@@ -140,6 +140,9 @@ def profile(conn: sqlite3.Connection, kind: str, record_id: str) -> Record:
     table = KIND_TABLES[kind]
     doc = _docs(conn, f"SELECT doc FROM {table} WHERE id = ?", (record_id,))[0]
     doc["events"] = timeline(conn, links={kind: record_id})
+    if kind == "actor":
+        # A statement made for this actor, or shared with it, is in its profile as well as its speaker's.
+        doc["statements"] = statements(conn, record_id)
     parts = [doc, *doc.get("roles", []), *doc.get("statements", []), *doc["events"]]
     cited = {c["source"] for part in parts for c in part["citations"]}
     doc["sources"] = [s["id"] for s in source_docs(conn, cited)]
@@ -383,7 +386,10 @@ def _why(body: str, named: dict[str, tuple[str, list[str]] | None]) -> str | Non
 
 def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Record]:
     """Every attributed statement (or one actor's), each with its actor's id and name."""
-    sql = "SELECT doc FROM statements WHERE ?1 IS NULL OR actor_id = ?1 ORDER BY ord"
+    sql = (
+        "SELECT doc FROM statements WHERE ?1 IS NULL OR actor_id = ?1 "
+        "OR EXISTS (SELECT 1 FROM json_each(doc, '$.also_of') WHERE value = ?1) ORDER BY ord"
+    )
     return _docs(conn, sql, (actor_id,))
 
 

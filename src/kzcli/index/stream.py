@@ -80,6 +80,9 @@ def stream_into(conn: sqlite3.Connection, kb: KBFiles, progress: ProgressFn) -> 
             stream.unit(unit, progress)
         named[kind] = stream.records
         taken |= stream.ids
+        # A statement's also_of may name an actor later in the stream: checked once all are known.
+        if not stream.also_of <= named.get("actors", set()):
+            raise Problem
     ctx.place_names = _names(conn)
     events = _Stream("events", kb, check, ctx, taken, named, sink)
     _stream_events(conn, events, partial(_small_kinds_rows, conn, check, records, ordered, ctx), progress)
@@ -180,6 +183,7 @@ class _Stream:
         self.records: set[str] = set()
         self.ids: set[str] = set()
         self.keep_ids = kind != "events"
+        self.also_of: set[str] = set()
         self._parts: tuple[int, list[tuple[int, str]]] | None = None
 
     def parts(self, position: int) -> list[tuple[int, str]]:
@@ -245,6 +249,10 @@ class _Stream:
             self.records.add(record["id"])
         if not cited_sources(record) <= self.sources:
             raise Problem
+        for statement in record.get("statements") or []:
+            if record["id"] in statement.get("also_of", []):
+                raise Problem
+            self.also_of.update(statement.get("also_of", []))
         if self.kind == "events" and not (
             set(record["places"]) <= self.named["places"] and set(record["actors"]) <= self.named["actors"]
         ):

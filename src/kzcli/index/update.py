@@ -235,6 +235,9 @@ def _check_references(
             gone = _gone(after, link)
             if gone and REFERRERS[kind, link.field](referrers, gone):
                 raise Invalid(f"a {kind[:-1]} still names {sorted(gone)[0]!r} in {link.field}")
+    gone_actors = {a for a in after.removed.get("actors", set()) if a not in after.known["actors"]}
+    if gone_actors and referrers.statements_naming(gone_actors):
+        raise Invalid(f"a statement still names {sorted(gone_actors)[0]!r} in also_of")
 
 
 def _gone(after: _After, link: Link) -> set[str]:
@@ -277,6 +280,17 @@ class _Referrers:
             f" WHERE m.record_id IN ({marks}) AND substr(d.ord, 1, 1) = ? LIMIT 1"
         )
         return self.conn.execute(query, [*listed, group]).fetchone() is not None
+
+    def statements_naming(self, gone: set[str]) -> bool:
+        """Whether a statement of an actor the edit keeps names one of `gone` in its also_of."""
+        listed = sorted(gone)
+        marks = ", ".join("?" * len(listed))
+        query = (
+            "SELECT actor_id FROM statements WHERE EXISTS "
+            f"(SELECT 1 FROM json_each(doc, '$.also_of') WHERE value IN ({marks}))"
+        )
+        kept_away = self.edit.removed.get("actors", set())
+        return any(actor not in kept_away for (actor,) in self.conn.execute(query, listed))
 
     def alias_sets_naming(self, gone: set[str]) -> bool:
         return any(alias_set["id"] in gone for alias_set in self.alias_sets)

@@ -98,6 +98,7 @@ Metric = Literal[
     "alleged_infiltrators",
     "price_change",
     "wealth",
+    "spending",
     "population",
     "population_share",
     "territory",
@@ -326,6 +327,12 @@ class Statement(_Inferable):
     id: Id
     date: PartialDate | None = None
     summary: Text
+    also_of: list[Id] = Field(
+        default=[],
+        description="Other actors (ids) whose statement this also is: the body the speaker spoke for "
+        "(Blinken for the United States) or a co-speaker the text names (Moscow and Minsk). "
+        "The statement shows in their profiles and under kz statements --attributed-to too.",
+    )
     citations: Citations
     inferred: InferredMarks = {}
 

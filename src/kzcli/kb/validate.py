@@ -303,6 +303,21 @@ def broken_links(
                 continue
             loc = (link.field, i) if listed else (link.field,)
             yield loc, _unknown(kind, _dotted(loc), link, ref)
+    if kind == "actors":
+        yield from _statement_links(record, known["actors"])
+
+
+def _statement_links(
+    actor: dict[str, Any], actors: Container[str]
+) -> Iterator[tuple[tuple[int | str, ...], str]]:
+    """Each actor a statement's also_of names must exist and be another actor than its own."""
+    for i, statement in enumerate(actor.get("statements") or []):
+        for j, ref in enumerate(statement.get("also_of") or []):
+            where = f"statements.{i}.also_of.{j}"
+            if ref not in actors:
+                yield ("statements", i, "also_of", j), f"{where}: unknown actor {ref!r}"
+            elif ref == actor["id"]:
+                yield ("statements", i, "also_of", j), f"{where}: {ref!r} is the statement's own actor"
 
 
 def _unknown(kind: str, where: str, link: Link, ref: str) -> str:

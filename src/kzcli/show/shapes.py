@@ -85,6 +85,7 @@ STATEMENT = {
     "id": "str",
     "date": "str?",
     "summary": "str",
+    "also_of": "[str]",
     "citations": "[citation]",
     "actor": "str",
     "actor_name": "str",

@@ -424,14 +424,20 @@ def _profile_fields(kind: str, doc: Record, keys: dict[str, str]) -> list[list[s
     return rows
 
 
-def _statements_table(statements: list[Record], keys: dict[str, str], evidence: bool) -> Table:
+def _by_speaker(statement: Record, owner: str) -> str:
+    """The summary, led by its speaker's name when the profile is of another actor it is also of."""
+    summary = statement["summary"]
+    return summary if statement.get("actor", owner) == owner else f"{statement['actor_name']}: {summary}"
+
+
+def _statements_table(statements: list[Record], keys: dict[str, str], evidence: bool, owner: str) -> Table:
     """A profile's statements: date, summary, the words the source quotes, sources, dispute marks."""
     table = Table(
         ["Date", "Statement", "Quoted", "Sources"],
         [
             [
                 inferring.marked(s, s["date"] or "", "date"),
-                inferring.marked(s, s["summary"], "summary", inferring.LINK),
+                inferring.marked(s, _by_speaker(s, owner), "summary", inferring.LINK),
                 quoted_words(s["citations"]),
                 _cite_keys(s["citations"], keys),
             ]
@@ -457,9 +463,10 @@ def profile(kind: str, doc: Record, places: dict[str, str], sources: list[Record
     flat_rows += [["event", f"{event_date(e)} {e['title']} [{e['id']}]"] for e in doc["events"]]
     statements = doc.get("statements", [])
     if statements:
-        tables.append(_statements_table(statements, keys, evidence))
+        tables.append(_statements_table(statements, keys, evidence, doc["id"]))
         flat_rows += [
-            ["statement", f"{s['date'] or 'undated'}: {s['summary']} [{s['id']}]"] for s in statements
+            ["statement", f"{s['date'] or 'undated'}: {_by_speaker(s, doc['id'])} [{s['id']}]"]
+            for s in statements
         ]
     flat_rows.append(["sources", _join(doc["sources"])])
     if evidence:
@@ -676,14 +683,16 @@ def sources(docs: list[Record], bundled: str) -> View:
         Column("id", "Id", lambda d: d["id"], unbroken=True),
         Column("key", "Key", lambda d: d.get("key") or "", unbroken=True),
         Column("title", "Title", lambda d: d["title"] or "", show=lambda d: d["title"] or "(untitled)"),
-        Column(
-            "publisher",
-            "Publisher",
-            lambda d: d["publisher"] or "",
-            show=lambda d: d["publisher"] or "(not stated)",
-        ),
+        # Every cell carries its mark, as people's does, so a TSV reader sees what is inferred too.
+        Column("publisher", "Publisher", lambda d: _publisher(d, ""), show=_publisher),
         Column("people", None, _people),
-        Column("published", "Published", lambda d: d["published"] or "", show=_published, expendable=2),
+        Column(
+            "published",
+            "Published",
+            lambda d: inferring.marked(d, d["published"] or "", "published"),
+            show=_published,
+            expendable=2,
+        ),
         Column("kind", "Kind", lambda d: d["kind"], expendable=3),
         Column("facts", "Facts", lambda d: str(d["facts"]), unbroken=True),
         Column("sha256", None, lambda d: d["sha256"]),
@@ -691,6 +700,10 @@ def sources(docs: list[Record], bundled: str) -> View:
     ]
     notes = ["Inferred metadata is marked '(inferred)'; see kz source ID for the reasons."]
     return View(docs, [human_table(columns, docs)], machine_table(columns, docs), notes=notes)
+
+
+def _publisher(doc: Record, unstated: str = "(not stated)") -> str:
+    return inferring.marked(doc, doc["publisher"], "publisher") if doc["publisher"] else unstated
 
 
 def _published(doc: Record) -> str:
@@ -704,7 +717,7 @@ def source_detail(doc: Record, evidence: bool) -> View:
     meta = [
         ["id", doc["id"]],
         ["title", doc["title"] or "(untitled)"],
-        ["publisher", doc["publisher"] or "(not stated)"],
+        ["publisher", _publisher(doc)],
         ["people", _people(doc)],
         ["published", _published(doc)],
         ["kind", doc["kind"]],
