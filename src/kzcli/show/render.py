@@ -234,8 +234,21 @@ def fit_columns(table: Table, width: int) -> tuple[dict[str, int], list[str]]:
             shown.remove(column)
             dropped.append(column)
     spare = width - sum(least[c] for c in shown) - COLUMN_GAP * (len(shown) - 1)
+    if spare < 0:  # prose wraps harder (its longest words fold) before an id or a ¶ is cut
+        _squeeze(least, [c for c in shown if c not in table.unbroken], -spare)
+        spare = width - sum(least[c] for c in shown) - COLUMN_GAP * (len(shown) - 1)
     extra = _share(spare, {c: natural[c] - least[c] for c in shown})
     return {c: least[c] + extra[c] for c in shown}, [c for c in table.columns if c in dropped]
+
+
+def _squeeze(least: dict[str, int], prose: list[str], short: int) -> None:
+    """Take `short` columns of width from the widest prose columns, none below PROSE_MIN."""
+    while short > 0:
+        widest = max(prose, key=lambda c: least[c], default=None)
+        if widest is None or least[widest] <= PROSE_MIN:
+            return
+        least[widest] -= 1
+        short -= 1
 
 
 _MARKED = re.compile(f"{MARK_OPEN}(.*?){MARK_CLOSE}")
