@@ -243,11 +243,13 @@ def test_casualty_table_says_plainly_that_death_tolls_disagree(kz) -> None:
     table = " ".join(kz("figures", "--casualties", "-f", "table", env={"COLUMNS": "400"}).stdout.split())
     assert (
         "deaths (all) beside casualties (all) — 227, derived: 208 protesters + 19 security forces"
-        " (MJPS, by 2022-01-11) · 225 casualties, which may count the injured (PG, by 2022-01-15)"
+        " (MJPS, by 2022-01-11 (inferred)) · 225 casualties, which may count the injured"
+        " (PG, by 2022-01-15 (inferred))"
         " · over 160 (CC) — differs:" in table
     )
     assert (
-        "part: deaths (security forces) — 19 (MJPS, by 2022-01-11) · 16 (CC) — contradiction: MJPS's 19"
+        "part: deaths (security forces) — 19 (MJPS, by 2022-01-11 (inferred)) · 16 (CC) — contradiction:"
+        " MJPS's 19"
         " against CC's 16; CC gives no date of counting" in table
     )
     assert "part: casualties (civilians) — at least 160 casualties" in table

@@ -304,3 +304,21 @@ def test_a_question_with_less_specific_claims_has_the_verdict_of_every_pair(figu
         compare._level_pair(g, c).verdict for g in broader for c in claims if g["source"] != c["source"]
     ]
     assert compare.judge_levels(claims, broader)[0] == compare.worst(pairs)
+
+
+# --- a date of counting read from context ---------------------------------------------------------
+
+
+def test_an_inferred_date_of_counting_is_marked_in_every_view_of_its_question(kz) -> None:
+    """Beta's 'by 11 March' is read from context: its claim says why, and each view marks it '(inferred)'."""
+    found = _disputes(kz, "inferred-date")["deaths-security-forces"]
+    beta = next(c for c in found["claims"] if c["source"] == "beta")
+    assert beta["inferred"].startswith("date of counting: The sentence dates")
+    alpha = next(c for c in found["claims"] if c["source"] == "alpha")
+    assert alpha["inferred"] is None
+    table = kz("--data-dir", str(RULES / "inferred-date"), "disputes", "-f", "table", env={"COLUMNS": "120"})
+    assert "by 2020-03-11 (inferred)" in table.stdout
+    figures = kz("--data-dir", str(RULES / "inferred-date"), "figures", "deaths", "-f", "table")
+    assert "by 2020-03-11 (inferred))" in " ".join(figures.stdout.split())
+    cell = _rows(kz, "inferred-date", "deaths")["deaths-security-forces"]["cells"]["beta"][0]
+    assert cell["inferred"] == beta["inferred"]

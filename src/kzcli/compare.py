@@ -291,14 +291,35 @@ def _counted_apart(a: Record, b: Record) -> Pair | None:
 
 
 def _series(claims: list[Record]) -> str:
-    return ", then ".join(
-        f"{c['shown']} {dated(c['as_of'], c.get('as_of_qualifier') or 'as of')} ({_key(c)})" for c in claims
-    )
+    return ", then ".join(f"{c['shown']} {claim_date(c)} ({_key(c)})" for c in claims)
+
+
+# A figure claim's `inferred` names the figure's inferred fields, each with its reason.
+_INFERRED_AS = {"as_of": "date of counting", "value": "value", "scope": "scope", "qualifier": "qualifier"}
+
+
+def claim_date(claim: Record) -> str:
+    """'by 2022-01-11', with '(inferred)' when the figure's date of counting is read from context."""
+    when = dated(claim["as_of"], claim.get("as_of_qualifier") or ("as of" if claim["as_of"] else None))
+    return f"{when} (inferred)" if when and "as_of" in inferred_parts(claim) else when
+
+
+def inferred_parts(claim: Record) -> set[str]:
+    """Which of a figure claim's values are read from context ('as_of', 'value', …): each is marked."""
+    said = str(claim.get("inferred") or "")
+    return {field for field, words in _INFERRED_AS.items() if f"{words}: " in said}
+
+
+def _inferred_reason(figure: Record) -> str | None:
+    marks = figure.get("inferred") or {}
+    said = [f"{_INFERRED_AS[field]}: {why}" for field, why in marks.items() if field in _INFERRED_AS]
+    return "; ".join(said) or None
 
 
 def figure_claim(figure: Record, keys: dict[str, str] | None = None) -> Record:
-    """A figure as one side of a comparison: its value, hedge, date and citations."""
+    """A figure as one side of a comparison: its value, hedge, date and citations, and what is inferred."""
     first = figure["citations"][0]
+    inferred = _inferred_reason(figure)
     return {
         "figure": figure["id"],
         "derived": False,
@@ -309,7 +330,9 @@ def figure_claim(figure: Record, keys: dict[str, str] | None = None) -> Record:
         "value": figure["value"],
         "qualifier": figure["qualifier"],
         "unit": figure["unit"],
-        "shown": figure_value(figure["value"], figure["qualifier"], figure["unit"]),
+        "shown": figure_value(figure["value"], figure["qualifier"], figure["unit"])
+        + (" (inferred)" if inferred and "value: " in inferred else ""),
+        "inferred": inferred,
         "as_of": figure["as_of"],
         "as_of_qualifier": figure.get("as_of_qualifier"),
         "attributed_to": figure.get("attributed_to"),

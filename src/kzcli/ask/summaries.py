@@ -30,6 +30,7 @@ CLAIM_FIELDS = (
     "as_of_qualifier",
     "attributed_to",
     "caveat",
+    "inferred",
 )
 
 

@@ -61,7 +61,6 @@ MATRIX_CLAIM = {
         "place",
         "derivation",
         "parts",
-        "inferred",
     )
 } | {"citations": "[citation]"}
 MARKED = {"disputes": "[mark]", "disputed": "bool"}
@@ -366,6 +365,9 @@ FIELD_NOTES: dict[tuple[str, str], str] = {
     ): "when the view shows fewer of the question's compared claims: how many of how many",
     ("matrix_row", "compared_sources"): "the sources of every claim the verdicts were judged over",
     ("chart_bar", "row"): "the question (its comparison's id) the bar belongs to",
+    ("claim", "inferred"): "why a value is read from context; for a figure, each part ('date of "
+    "counting: …', 'value: …'), and the shown date or value carries '(inferred)'",
+    ("matrix_claim", "inferred"): "as on a claim: what of the figure is read from context, and why",
     ("metric_summary", "in_dispute"): "how many of the figures have a value in dispute",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kzcli.ask.summaries import CLAIM_FIELDS, Record
-from kzcli.compare import ABOUT_DATE, marks_about
+from kzcli.compare import ABOUT_DATE, claim_date, marks_about
 from kzcli.show.inferred import LINK, marked
 from kzcli.show.views import (
     INFERRED_COLUMN,
@@ -115,9 +115,7 @@ def claim_cell(claim: Record, originators: dict[str, str]) -> str:
 
 
 def _when(claim: Record) -> str:
-    if not claim["as_of"]:
-        return ""
-    return f" ({claim.get('as_of_qualifier') or 'as of'} {claim['as_of']})"
+    return f" ({claim_date(claim)})" if claim["as_of"] else ""
 
 
 def _verdict(row: Record) -> str:

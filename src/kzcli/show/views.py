@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from kzcli.compare import about_of, date_in_dispute, mark_reason
+from kzcli.compare import about_of, claim_date, date_in_dispute, mark_reason
 from kzcli.errors import BadUsage
 from kzcli.show import inferred as inferring
 from kzcli.wording import dated, event_date, figure_value
@@ -602,7 +602,7 @@ def claim_text(claim: Record, keys: dict[str, str], originators: dict[str, str])
     who = keys.get(claim["source"], claim["source"])
     if claim["attributed_to"]:
         who = f"{originators.get(claim['attributed_to'], claim['attributed_to'])}, via {who}"
-    when = dated(claim["as_of"], claim.get("as_of_qualifier") or ("as of" if claim["as_of"] else None))
+    when = claim_date(claim)
     return f"{text} ({who}{', ' + when if when else ''})"
 
 
@@ -813,7 +813,7 @@ def _claim_value(dispute: Record, claim: Record) -> str:
         shown = str(claim["shown"])
         if claim.get("caveat") or dispute["id"].count("-within-"):
             shown += f" {claim['metric']} ({claim['scope']})"
-        when = dated(claim["as_of"], claim.get("as_of_qualifier") or ("as of" if claim["as_of"] else None))
+        when = claim_date(claim)
         return shown + (f", {when}" if when else "")
     return str(claim["shown"])
 
