@@ -22,13 +22,30 @@ def _out_of_memory() -> None:
     os._exit(int(ExitCode.NO_MEMORY))
 
 
+# Below this address-space limit kz cannot load and build even the bundled knowledge base, and
+# what fails first (a compiled library, a thread) varies: the answer is the same line at once.
+MIN_ADDRESS_SPACE = 64 * 1024 * 1024
+
+
+def _too_little_memory() -> bool:
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return False
+    return soft != resource.RLIM_INFINITY and soft < MIN_ADDRESS_SPACE
+
+
 def main() -> None:
     """Console-script entry point: `kz`."""
     signal.signal(signal.SIGINT, _end_now)
     signal.signal(signal.SIGTERM, _end_now)
+    if _too_little_memory():
+        _out_of_memory()
     try:
         from kzcli.cli import main as run
-    except (MemoryError, ImportError) as error:  # a limit too low even to load kz: a build's one line
+    except BaseException as error:  # a limit too low even to load kz (or a compiled panic): one line
         if not is_out_of_memory(error):
             raise
         _out_of_memory()

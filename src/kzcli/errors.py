@@ -24,10 +24,13 @@ OUT_OF_MEMORY = "kz: out of memory; raise the memory limit (ulimit -v) or use a 
 
 
 def is_out_of_memory(error: BaseException) -> bool:
-    """True for a MemoryError, or a compiled module that could not be mapped under a memory limit."""
+    """True for a MemoryError, a compiled module that could not be mapped under a memory limit, or
+    a compiled library's panic that wraps one."""
     if isinstance(error, MemoryError):
         return True
     text = str(error)
+    if type(error).__name__ == "PanicException":  # pydantic-core's Rust side, out of memory in it
+        return "MemoryError" in text or "memory allocation" in text
     return isinstance(error, ImportError) and ("failed to map segment" in text or "allocate memory" in text)
 
 

@@ -535,6 +535,11 @@ def main() -> None:
             sys.exit(int(ExitCode.NO_MEMORY))
         _say_bug(exc)
         sys.exit(1)
+    except BaseException as exc:  # a compiled library's panic is no Exception; out of memory, it is one line
+        if not is_out_of_memory(exc):
+            raise
+        _say(OUT_OF_MEMORY)
+        sys.exit(int(ExitCode.NO_MEMORY))
     finally:
         app.registered_commands = everything
     sys.exit(code if isinstance(code, int) else 0)
