@@ -377,3 +377,11 @@ def test_lookups_accept_cyrillic_names(kz, kind: str, name: str, expected: str) 
     result = kz(kind, name, "-f", "json")
     assert result.code == ExitCode.OK, result.stderr
     assert json.loads(result.stdout)["id"] == expected
+
+
+@pytest.mark.parametrize("given", ["PG", "pg", "paris-globalist"])
+def test_cite_takes_a_source_by_its_id_or_its_key(kz, given: str) -> None:
+    """`kz cite PG` (the key every table prints, any case) cites the same source as its id does."""
+    result = kz("cite", given, "--style", "bibtex")
+    assert result.code == ExitCode.OK, result.stderr
+    assert result.stdout.startswith("@misc{kz:paris-globalist,")

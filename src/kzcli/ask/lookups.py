@@ -396,8 +396,14 @@ def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Re
 def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[Record], list[Record]]:
     """What `kz cite ID` cites: the fact, its citations (every side if disputed), their sources."""
     rid = asked("record", record_id).strip()
-    source = source_docs(conn, {rid})
+    # A source by its id or by the key every table prints (PG, case-insensitive), as `kz source` takes it.
+    source = [
+        d
+        for d in source_docs(conn)
+        if rid in (d["id"], d.get("key")) or rid.casefold() == str(d.get("key")).casefold()
+    ]
     if source:
+        rid = source[0]["id"]
         label = source[0]["title"] or f"[untitled {source[0]['kind']}]"
         return {"id": rid, "type": "source", "label": label, "disputed": False}, [{"source": rid}], source
     dispute = _docs(
