@@ -52,7 +52,7 @@ def test_batch_csv_is_the_listing_line_of_each_answer() -> None:
 
 
 def test_cite_several_ids_and_csl_json_is_one_list() -> None:
-    """`kz cite A B -s csl-json` is one CSL-JSON list of every item of each citation; an unknown id adds none."""
+    """`kz cite A B -s csl-json` is one CSL-JSON list of each citation's items; an unknown id adds none."""
     both = json.loads(run_kz("cite", "csto-help-requested", "PG", "nope", "-s", "csl-json").stdout)
     one = json.loads(run_kz("cite", "csto-help-requested", "-s", "csl-json").stdout)
     source = json.loads(run_kz("cite", "PG", "-s", "csl-json").stdout)
