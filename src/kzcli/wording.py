@@ -47,12 +47,14 @@ def dated(date: str | None, qualifier: str | None = None) -> str:
     return f"{qualifier} {date}" if qualifier else date
 
 
-def event_date(doc: dict[str, Any], keys: dict[str, str] | None = None, between: str = " · ") -> str:
+def event_date(doc: dict[str, Any], keys: dict[str, str] | None = None, *, stacked: bool = False) -> str:
     """'2022-01-05', 'by 2022-01-11', '2022-01-04 night – 2022-01-05', or each source's date.
 
-    An event with date claims shows every claim with its source key, never one chosen date,
-    `between` them (a table's cell puts each on its own line, so none is split from its hedge).
+    An event with date claims shows every claim with its source key, never one chosen date.
+    `stacked` (a table's cell) puts each claim, and a span's end, on a line of its own, so that no
+    date is split from its hedge.
     """
+    between = "\n" if stacked else " · "
     claims = doc.get("date_claims") or []
     if claims:
         by_date: dict[str, list[str]] = {}
@@ -64,5 +66,5 @@ def event_date(doc: dict[str, Any], keys: dict[str, str] | None = None, between:
     if doc.get("time"):
         shown += f" {doc['time']}"
     if doc.get("end_date"):
-        shown += f" –{between.rstrip(' ·') or ' '}{doc['end_date']}"
+        shown += (" –\n" if stacked else " – ") + doc["end_date"]
     return shown

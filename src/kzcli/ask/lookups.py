@@ -396,12 +396,9 @@ def statements(conn: sqlite3.Connection, actor_id: str | None = None) -> list[Re
 def cite_target(conn: sqlite3.Connection, record_id: str) -> tuple[Record, list[Record], list[Record]]:
     """What `kz cite ID` cites: the fact, its citations (every side if disputed), their sources."""
     rid = asked("record", record_id).strip()
-    # A source by its id or by the key every table prints (PG, case-insensitive), as `kz source` takes it.
-    source = [
-        d
-        for d in source_docs(conn)
-        if rid in (d["id"], d.get("key")) or rid.casefold() == str(d.get("key")).casefold()
-    ]
+    # A source by its id or by the key every table prints (PG, any case), as `kz source` takes it.
+    key = rid.casefold()
+    source = [d for d in source_docs(conn) if rid == d["id"] or key == str(d.get("key") or "").casefold()]
     if source:
         rid = source[0]["id"]
         label = source[0]["title"] or f"[untitled {source[0]['kind']}]"

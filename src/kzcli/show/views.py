@@ -307,7 +307,7 @@ def timeline_columns(keys: dict[str, str], places: dict[str, str]) -> list[Colum
             "Date",
             lambda e: e["date"],
             show=lambda e: inferring.marked(
-                e, event_date(e, keys, "\n"), "date", "date_claims", "end_date", "time"
+                e, event_date(e, keys, stacked=True), "date", "date_claims", "end_date", "time"
             ),
             unbroken=True,
         ),
