@@ -20,6 +20,9 @@ from typing import Any
 WAIT_STEP_S = 0.2
 # How long `ended` waits for a killed child to be reaped; SIGKILL makes this instant in practice.
 REAP_S = 5.0
+# A child that is alive but sends nothing for this long is stuck (a lock held across the fork,
+# a stall under a memory limit): the caller gives up on it and does the work itself.
+SILENT_S = 45.0
 
 _PR_SET_PDEATHSIG = 1
 # The signals that end kz and its workers.
@@ -66,9 +69,13 @@ def forked(work: Callable[..., None], *args: Any) -> Iterator[tuple[Any, Any]]:
 
 
 def receive(child: Any, reader: Any) -> Any:
-    """The child's next message, waiting only while the child lives; ChildGone if it cannot come."""
+    """The child's next message, waiting only while the child lives and not past SILENT_S;
+    ChildGone if it cannot come."""
+    import time
+
+    give_up = time.monotonic() + SILENT_S
     while not reader.poll(WAIT_STEP_S):
-        if not child.is_alive() and not reader.poll(0):
+        if (not child.is_alive() or time.monotonic() > give_up) and not reader.poll(0):
             raise ChildGone
     try:
         return reader.recv()

@@ -370,14 +370,17 @@ class _Inbox:
         return found
 
     def next(self) -> tuple[Any, ...]:
-        """The next message, waiting only while the reading thread lives."""
+        """The next message, waiting only while the reading thread lives and the worker is not silent
+        for longer than workers.SILENT_S (a stuck worker: the whole-KB build takes over)."""
         import queue
+        import time
 
+        give_up = time.monotonic() + workers.SILENT_S
         while True:
             try:
                 return self.queue.get(timeout=workers.WAIT_STEP_S)
             except queue.Empty:
-                if not self.thread.is_alive() and self.queue.empty():
+                if self.queue.empty() and (not self.thread.is_alive() or time.monotonic() > give_up):
                     return ("gone",)
 
 
